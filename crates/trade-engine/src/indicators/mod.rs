@@ -1,0 +1,1 @@
+//! Incremental technical indicators (placeholder, being written).

@@ -1,0 +1,1 @@
+//! Position sizing (placeholder, being written).
