@@ -11,3 +11,16 @@ pub mod strategy;
 pub mod indicators;
 /// Position sizing: fixed quantity, fraction of equity, volatility target.
 pub mod sizing;
+/// The simulated broker, fill model and commission models.
+pub mod broker;
+/// Market sessions the engine gates orders and fills to.
+pub mod market_hours;
+/// Risk limits, the pre-trade gate and kill switches.
+pub mod risk;
+/// The backtest loop.
+pub mod backtest;
+/// Ledger rows and the result of a run.
+pub mod ledger;
+
+pub use backtest::{BacktestError, BacktestSpec, StrategySlot, run_backtest};
+pub use ledger::BacktestResult;

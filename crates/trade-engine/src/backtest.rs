@@ -1,0 +1,583 @@
+//! The backtest loop: replays bars in time order through the simulated
+//! broker, the strategies and the risk gate, and records the ledgers.
+//!
+//! Determinism: instants are processed in increasing time; bars of one
+//! instant in instrument-id order; strategies in configuration order; order
+//! ids are sequential. Nothing reads a clock, a hash map's iteration order
+//! or the environment, so the same inputs give byte-identical ledgers.
+//!
+//! One instant (all bars closing at time `t`):
+//! 1. a new session snapshots the day's starting equity;
+//! 2. each bar first matches the working orders of its instrument (they
+//!    were decided at an earlier close, so they trade at this bar's open or
+//!    within its range), then marks the portfolio at its close;
+//! 3. DAY orders whose session has closed expire;
+//! 4. the kill switches look at the marked equity (and may flatten);
+//! 5. each strategy receives its fills, its bars and `on_close`; its
+//!    intents pass the risk gate and the approved ones start working;
+//! 6. with `flat_at_close`, positions are closed at a session's closing bar;
+//! 7. one equity row is recorded.
+
+use thiserror::Error;
+use trade_core::{
+    Bar, ClientOrderId, Instrument, InstrumentId, Money, Order, OrderIntent, OrderStatus, OrderType,
+    Portfolio, Qty, Side, StrategyId, TimeInForce, Timestamp,
+};
+
+use crate::broker::{AccountConfig, BrokerEvents, CommissionModel, FillConfig, SimBroker};
+use crate::ledger::{BacktestResult, EquityRow, FillRow, PositionRow, RiskEvent, TradeTracker};
+use crate::market_hours::MarketHours;
+use crate::risk::{GateView, RiskLimits, RiskRule, RiskState, Verdict, check};
+use crate::strategy::{Context, Strategy};
+
+/// How a backtest trades (everything but data and strategies).
+#[derive(Debug, Clone, Default)]
+pub struct BacktestSpec {
+    /// Cash, leverage, shorting.
+    pub account: AccountConfig,
+    /// Fill model.
+    pub fill: FillConfig,
+    /// Commission model.
+    pub commission: CommissionModel,
+    /// Risk limits.
+    pub risk: RiskLimits,
+}
+
+/// A strategy instance with its name and the instruments it trades.
+#[derive(Debug)]
+pub struct StrategySlot {
+    /// Instance name.
+    pub id: StrategyId,
+    /// Instruments whose bars it receives.
+    pub instruments: Vec<InstrumentId>,
+    /// The strategy.
+    pub strategy: Box<dyn Strategy>,
+}
+
+/// Inputs the loop cannot run with.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BacktestError {
+    /// `series` and `instruments` differ in length.
+    #[error("{series} bar series for {instruments} instruments")]
+    SeriesMismatch {
+        /// Number of series.
+        series: usize,
+        /// Number of instruments.
+        instruments: usize,
+    },
+    /// A series is not strictly increasing in time or has bars of another instrument.
+    #[error("bars of {symbol} are not strictly increasing in time at index {index} ({ts})")]
+    Unsorted {
+        /// Symbol.
+        symbol: String,
+        /// Index in its series.
+        index: usize,
+        /// Offending timestamp.
+        ts: Timestamp,
+    },
+    /// A bar's instrument id does not match its series.
+    #[error("series of {symbol} contains a bar of instrument id {found}")]
+    WrongInstrument {
+        /// Symbol.
+        symbol: String,
+        /// Id found.
+        found: u32,
+    },
+    /// A strategy names an instrument outside the run.
+    #[error("strategy {strategy} trades instrument id {id}, which is not in the run")]
+    UnknownInstrument {
+        /// Strategy.
+        strategy: String,
+        /// Id.
+        id: u32,
+    },
+}
+
+/// Progress callback: (bars done, bars total).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Runs a backtest.
+///
+/// # Errors
+/// [`BacktestError`] when the inputs are inconsistent (checked before the
+/// first bar, in one pass over the data).
+pub fn run_backtest(
+    spec: &BacktestSpec,
+    instruments: &[Instrument],
+    series: &[Vec<Bar>],
+    hours: &MarketHours,
+    strategies: Vec<StrategySlot>,
+    progress: Progress<'_>,
+) -> Result<BacktestResult, BacktestError> {
+    validate_inputs(instruments, series, &strategies)?;
+    let mut run = Run::new(spec, instruments, series, hours, strategies);
+    run.go(progress);
+    Ok(run.finish())
+}
+
+fn validate_inputs(instruments: &[Instrument], series: &[Vec<Bar>], strategies: &[StrategySlot]) -> Result<(), BacktestError> {
+    if instruments.len() != series.len() {
+        return Err(BacktestError::SeriesMismatch { series: series.len(), instruments: instruments.len() });
+    }
+    for (i, s) in series.iter().enumerate() {
+        let symbol = || instruments[i].symbol.to_string();
+        for (k, b) in s.iter().enumerate() {
+            if b.instrument.index() != i {
+                return Err(BacktestError::WrongInstrument { symbol: symbol(), found: b.instrument.0 });
+            }
+            if k > 0 && b.ts <= s[k - 1].ts {
+                return Err(BacktestError::Unsorted { symbol: symbol(), index: k, ts: b.ts });
+            }
+        }
+    }
+    for st in strategies {
+        if let Some(id) = st.instruments.iter().find(|id| id.index() >= instruments.len()) {
+            return Err(BacktestError::UnknownInstrument { strategy: st.id.to_string(), id: id.0 });
+        }
+    }
+    Ok(())
+}
+
+/// Walks the sorted sessions alongside the monotonic clock of the loop.
+#[derive(Debug)]
+struct SessionCursor {
+    idx: usize,
+}
+
+impl SessionCursor {
+    /// Advances to the session `ts` belongs to (or the next one).
+    fn advance(&mut self, hours: &MarketHours, ts: Timestamp) -> usize {
+        let s = hours.sessions();
+        while self.idx < s.len() && s[self.idx].close < ts {
+            self.idx += 1;
+        }
+        self.idx
+    }
+}
+
+struct Run<'a> {
+    spec: &'a BacktestSpec,
+    instruments: &'a [Instrument],
+    series: &'a [Vec<Bar>],
+    hours: &'a MarketHours,
+    slots: Vec<StrategySlot>,
+    /// For each instrument, the strategies subscribed to it.
+    subscribers: Vec<Vec<u32>>,
+    portfolio: Portfolio,
+    broker: SimBroker,
+    risk: RiskState,
+    seen: Vec<usize>,
+    own: Vec<Vec<i64>>,
+    pending: Vec<i64>,
+    order_owner: Vec<u32>,
+    next_id: u64,
+    events: BrokerEvents,
+    intents: Vec<OrderIntent>,
+    cancels: Vec<ClientOrderId>,
+    group: Vec<usize>,
+    cursor: SessionCursor,
+    trades: TradeTracker,
+    out: BacktestResult,
+    newly_blocked: Vec<(InstrumentId, String)>,
+    touched: Vec<InstrumentId>,
+}
+
+impl<'a> Run<'a> {
+    fn new(spec: &'a BacktestSpec, instruments: &'a [Instrument], series: &'a [Vec<Bar>], hours: &'a MarketHours, slots: Vec<StrategySlot>) -> Self {
+        let n = instruments.len();
+        let multipliers: Vec<u32> = instruments.iter().map(|i| i.multiplier).collect();
+        let cash = spec.account.initial_cash;
+        let mut subscribers = vec![Vec::new(); n];
+        for (s, slot) in slots.iter().enumerate() {
+            for id in &slot.instruments {
+                if !subscribers[id.index()].contains(&(s as u32)) {
+                    subscribers[id.index()].push(s as u32);
+                }
+            }
+        }
+        let total: usize = series.iter().map(Vec::len).sum();
+        let n_slots = slots.len();
+        Run {
+            spec,
+            instruments,
+            series,
+            hours,
+            subscribers,
+            portfolio: Portfolio::new(cash, &multipliers),
+            broker: SimBroker::new(spec.fill.clone(), spec.commission.clone(), spec.account.clone(), n),
+            risk: RiskState::new(cash, n),
+            seen: vec![0; n],
+            own: vec![vec![0; n]; n_slots],
+            pending: vec![0; n],
+            order_owner: Vec::new(),
+            next_id: 1,
+            events: BrokerEvents::default(),
+            intents: Vec::new(),
+            cancels: Vec::new(),
+            group: Vec::with_capacity(n),
+            cursor: SessionCursor { idx: 0 },
+            trades: TradeTracker::new(n),
+            out: BacktestResult {
+                orders: Vec::new(),
+                fills: Vec::new(),
+                equity: Vec::with_capacity(total / n.max(1) + 1),
+                positions: Vec::new(),
+                trades: Vec::new(),
+                risk_events: Vec::new(),
+                kill_switch: None,
+                bars: 0,
+                final_marks: Vec::new(),
+                initial_cash: cash,
+            },
+            slots,
+            newly_blocked: Vec::new(),
+            touched: Vec::with_capacity(n),
+        }
+    }
+
+    fn go(&mut self, progress: Progress<'_>) {
+        let total: u64 = self.series.iter().map(|s| s.len() as u64).sum();
+        {
+            let ts = self.next_instant().unwrap_or_default();
+            for s in 0..self.slots.len() {
+                self.with_strategy(s, ts, |st, ctx| st.on_start(ctx));
+                self.submit_pending(s, ts, false);
+            }
+        }
+        let mut next_report = 1u64 << 16;
+        while let Some(ts) = self.next_instant() {
+            self.instant(ts);
+            if self.out.bars >= next_report {
+                progress(self.out.bars, total);
+                next_report += 1 << 16;
+            }
+        }
+        progress(self.out.bars, total);
+    }
+
+    /// The next instant and, in `self.group`, the instruments with a bar then.
+    fn next_instant(&mut self) -> Option<Timestamp> {
+        self.group.clear();
+        let mut best: Option<Timestamp> = None;
+        for (i, s) in self.series.iter().enumerate() {
+            let Some(b) = s.get(self.seen[i]) else { continue };
+            match best {
+                Some(t) if b.ts > t => {}
+                Some(t) if b.ts == t => self.group.push(i),
+                _ => {
+                    best = Some(b.ts);
+                    self.group.clear();
+                    self.group.push(i);
+                }
+            }
+        }
+        best
+    }
+
+    fn instant(&mut self, ts: Timestamp) {
+        let session = if self.hours.sessions().is_empty() { 0 } else { self.cursor.advance(self.hours, ts) };
+        let in_session = self.in_session(session, ts);
+        self.risk.begin_instant(session, &self.portfolio);
+        self.events.clear();
+        self.touched.clear();
+        for k in 0..self.group.len() {
+            let i = self.group[k];
+            let bar = &self.series[i][self.seen[i]];
+            if in_session && self.broker.has_working() {
+                self.broker.on_bar(bar, &self.instruments[i], &mut self.portfolio, &mut self.events);
+            }
+            self.portfolio.mark(bar.instrument, bar.close);
+            self.seen[i] += 1;
+            self.touched.push(bar.instrument);
+        }
+        self.out.bars += self.group.len() as u64;
+        self.broker.expire(ts, &mut self.events);
+        self.book_events();
+        self.check_kill_switch(ts);
+        for s in 0..self.slots.len() {
+            self.run_strategy(s, ts);
+            self.submit_pending(s, ts, in_session);
+        }
+        if self.spec.risk.flat_at_close && self.is_close(session, ts) {
+            self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true);
+        }
+        let p = &self.portfolio;
+        self.out.equity.push(EquityRow {
+            ts,
+            cash: p.cash(),
+            equity: p.equity(),
+            gross_exposure: p.gross_exposure(),
+            net_exposure: p.net_exposure(),
+        });
+    }
+
+    fn in_session(&self, session: usize, ts: Timestamp) -> bool {
+        if self.hours.sessions().is_empty() {
+            return self.hours.bar_in_session(ts);
+        }
+        self.hours.sessions().get(session).is_some_and(|s| s.open < ts && ts <= s.close)
+    }
+
+    fn is_close(&self, session: usize, ts: Timestamp) -> bool {
+        self.hours.sessions().get(session).is_some_and(|s| s.close == ts)
+    }
+
+    /// Books the broker's executions and closed orders into ledgers and
+    /// per-strategy state. Strategy callbacks for them run later, in
+    /// [`Run::run_strategy`], from `self.events`.
+    fn book_events(&mut self) {
+        for e in &self.events.executions {
+            let f = &e.fill;
+            let owner = self.order_owner[(f.order_id.0 - 1) as usize];
+            let i = f.instrument.index();
+            let d = f.qty.signed() * f.side.sign();
+            let before = self.portfolio.position(f.instrument).qty - d;
+            self.own[owner as usize][i] += d;
+            self.pending[i] -= d;
+            let row = FillRow { fill: *f, strategy: owner, realized: e.realized };
+            self.trades.on_fill(&row, before, self.instruments[i].multiplier, &mut self.out.trades);
+            self.out.fills.push(row);
+            let p = self.portfolio.position(f.instrument);
+            self.out.positions.push(PositionRow { ts: f.ts, instrument: f.instrument, qty: p.qty, cost_basis: p.cost_basis, realized: p.realized });
+        }
+        for o in &self.events.closed {
+            if o.status != OrderStatus::Filled {
+                self.pending[o.intent.instrument.index()] -= o.remaining().signed() * o.intent.side.sign();
+            }
+            self.out.orders.push(o.clone());
+        }
+    }
+
+    fn check_kill_switch(&mut self, ts: Timestamp) {
+        self.newly_blocked.clear();
+        let tripped = self.risk.after_marks(ts, &self.portfolio, &self.spec.risk, &self.touched, &mut self.newly_blocked);
+        for (id, msg) in self.newly_blocked.drain(..) {
+            self.out.risk_events.push(RiskEvent {
+                ts,
+                rule: RiskRule::InstrumentDailyLoss,
+                action: "blocked",
+                instrument: Some(id),
+                strategy: None,
+                message: format!("{}: {msg}", self.instruments[id.index()].symbol),
+            });
+        }
+        if let Some(k) = tripped {
+            self.out.risk_events.push(RiskEvent { ts, rule: k.rule, action: "kill_switch", instrument: None, strategy: None, message: k.reason.clone() });
+            self.out.kill_switch = Some(k.clone());
+            if self.spec.risk.flatten_on_kill {
+                let mut ev = BrokerEvents::default();
+                self.broker.cancel_all(ts, "kill switch tripped", &mut ev);
+                for o in &ev.closed {
+                    self.pending[o.intent.instrument.index()] -= o.remaining().signed() * o.intent.side.sign();
+                    self.out.orders.push(o.clone());
+                }
+                self.flatten(ts, k.rule, "kill_switch_flatten", false);
+            }
+        }
+    }
+
+    /// Closes every strategy's positions: at this bar's close when `now`
+    /// (flat-at-close), else with market orders for the next open.
+    fn flatten(&mut self, ts: Timestamp, rule: RiskRule, tag: &str, now: bool) {
+        let mut ev = BrokerEvents::default();
+        for s in 0..self.slots.len() {
+            for i in 0..self.instruments.len() {
+                let q = self.own[s][i] + if now { 0 } else { 0 };
+                if q == 0 {
+                    continue;
+                }
+                let intent = OrderIntent {
+                    instrument: InstrumentId(i as u32),
+                    side: if q > 0 { Side::Sell } else { Side::Buy },
+                    qty: Qty::new(q.unsigned_abs()),
+                    order_type: OrderType::Market,
+                    tif: TimeInForce::Gtc,
+                    tag: tag.to_string(),
+                };
+                let order = self.new_order(s, intent, ts);
+                self.out.risk_events.push(RiskEvent {
+                    ts,
+                    rule,
+                    action: "flatten",
+                    instrument: Some(InstrumentId(i as u32)),
+                    strategy: Some(s as u32),
+                    message: format!("closing {q} {} of {} ({})", self.instruments[i].symbol, self.slots[s].id, order.id),
+                });
+                if now {
+                    let price = self.portfolio.mark_of(InstrumentId(i as u32));
+                    self.pending[i] += -q;
+                    self.broker.execute_now(order, price, &self.instruments[i], ts, &mut self.portfolio, &mut ev);
+                } else {
+                    self.pending[i] += -q;
+                    self.broker.accept(order, None);
+                }
+            }
+        }
+        if !ev.executions.is_empty() || !ev.closed.is_empty() {
+            std::mem::swap(&mut self.events, &mut ev);
+            self.book_events();
+            std::mem::swap(&mut self.events, &mut ev);
+        }
+    }
+
+    fn new_order(&mut self, strategy: usize, intent: OrderIntent, ts: Timestamp) -> Order {
+        let id = ClientOrderId(self.next_id);
+        self.next_id += 1;
+        self.order_owner.push(strategy as u32);
+        Order {
+            id,
+            broker_id: None,
+            strategy: self.slots[strategy].id.clone(),
+            intent,
+            created: ts,
+            status: OrderStatus::Working,
+            filled: Qty::ZERO,
+            triggered: false,
+            closed: None,
+            reason: None,
+        }
+    }
+
+    fn with_strategy(&mut self, s: usize, ts: Timestamp, f: impl FnOnce(&mut dyn Strategy, &mut Context<'_>)) {
+        let working = self.broker.working();
+        let slot = &mut self.slots[s];
+        let mut ctx = Context::new(
+            ts,
+            self.instruments,
+            self.series,
+            &self.seen,
+            &self.portfolio,
+            &self.own[s],
+            working,
+            &slot.id,
+            &mut self.intents,
+            &mut self.cancels,
+        );
+        f(slot.strategy.as_mut(), &mut ctx);
+    }
+
+    fn run_strategy(&mut self, s: usize, ts: Timestamp) {
+        let s32 = s as u32;
+        let has_events = !self.events.executions.is_empty() || !self.events.closed.is_empty();
+        let subscribed = self.group.iter().any(|&i| self.subscribers[i].contains(&s32));
+        if !subscribed && !has_events {
+            return;
+        }
+        let events = std::mem::take(&mut self.events);
+        let group = std::mem::take(&mut self.group);
+        let owner = &self.order_owner;
+        let series = self.series;
+        let seen = &self.seen;
+        let subscribers = &self.subscribers;
+        let working = self.broker.working();
+        let slot = &mut self.slots[s];
+        let mut ctx = Context::new(ts, self.instruments, series, seen, &self.portfolio, &self.own[s], working, &slot.id, &mut self.intents, &mut self.cancels);
+        for e in &events.executions {
+            if owner[(e.fill.order_id.0 - 1) as usize] == s32 {
+                slot.strategy.on_fill(&mut ctx, &e.fill);
+            }
+        }
+        for o in &events.closed {
+            if o.status != OrderStatus::Filled && owner[(o.id.0 - 1) as usize] == s32 {
+                slot.strategy.on_order_closed(&mut ctx, o);
+            }
+        }
+        if subscribed {
+            for &i in &group {
+                if subscribers[i].contains(&s32) {
+                    let bar = &series[i][seen[i] - 1];
+                    slot.strategy.on_bar(&mut ctx, bar);
+                }
+            }
+            slot.strategy.on_close(&mut ctx);
+        }
+        self.events = events;
+        self.group = group;
+    }
+
+    /// Cancels and risk-checks what strategy `s` asked for.
+    fn submit_pending(&mut self, s: usize, ts: Timestamp, in_session: bool) {
+        if !self.cancels.is_empty() {
+            let mut ev = BrokerEvents::default();
+            for id in std::mem::take(&mut self.cancels) {
+                if self.order_owner.get((id.0.wrapping_sub(1)) as usize) == Some(&(s as u32)) {
+                    self.broker.cancel(id, ts, "cancelled by strategy", &mut ev);
+                }
+            }
+            for o in &ev.closed {
+                self.pending[o.intent.instrument.index()] -= o.remaining().signed() * o.intent.side.sign();
+                self.out.orders.push(o.clone());
+            }
+        }
+        if self.intents.is_empty() {
+            return;
+        }
+        let intents = std::mem::take(&mut self.intents);
+        for intent in intents {
+            let verdict = {
+                let view = GateView {
+                    portfolio: &self.portfolio,
+                    instruments: self.instruments,
+                    pending: &self.pending,
+                    in_session,
+                    kill_switch: self.risk.kill_switch().is_some(),
+                    blocked: self.risk.blocked(),
+                    ts,
+                };
+                check(&self.spec.risk, intent, &view)
+            };
+            match verdict {
+                Verdict::Approved(a) => {
+                    if let Some((from, rule, why)) = a.resized() {
+                        self.out.risk_events.push(RiskEvent {
+                            ts,
+                            rule: *rule,
+                            action: "resized",
+                            instrument: Some(a.intent().instrument),
+                            strategy: Some(s as u32),
+                            message: format!("{why} (asked {from})"),
+                        });
+                    }
+                    let intent = a.into_intent();
+                    let i = intent.instrument.index();
+                    self.pending[i] += intent.qty.signed() * intent.side.sign();
+                    let expiry = match intent.tif {
+                        TimeInForce::Day => self.hours.next_close_after(ts),
+                        TimeInForce::Gtc => None,
+                    };
+                    let order = self.new_order(s, intent, ts);
+                    self.broker.accept(order, expiry);
+                }
+                Verdict::Refused(r) => {
+                    self.out.risk_events.push(RiskEvent {
+                        ts,
+                        rule: r.rule,
+                        action: "refused",
+                        instrument: Some(r.intent.instrument),
+                        strategy: Some(s as u32),
+                        message: r.reason.clone(),
+                    });
+                    let mut order = self.new_order(s, r.intent, ts);
+                    order.status = OrderStatus::Rejected;
+                    order.closed = Some(ts);
+                    order.reason = Some(format!("{}: {}", r.rule.as_str(), r.reason));
+                    self.out.orders.push(order);
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> BacktestResult {
+        let end = self.out.equity.last().map(|e| e.ts).unwrap_or_default();
+        let rest = self.broker.drain(end);
+        self.out.orders.extend(rest);
+        self.out.orders.sort_by_key(|o| o.id);
+        self.out.final_marks = (0..self.instruments.len()).map(|i| self.portfolio.mark_of(InstrumentId(i as u32))).collect();
+        debug_assert_eq!(
+            self.out.equity.last().map(|e| e.equity),
+            Some(self.portfolio.equity()).filter(|_| !self.out.equity.is_empty())
+        );
+        let _ = Money::ZERO;
+        self.out
+    }
+}

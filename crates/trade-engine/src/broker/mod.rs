@@ -1,0 +1,11 @@
+//! Brokers: the simulated one used by backtest and paper modes, its fill
+//! and commission models. The Interactive Brokers adapter implements the
+//! same role in its own crate.
+
+mod commission;
+pub mod fill;
+mod sim;
+
+pub use commission::CommissionModel;
+pub use fill::{FillConfig, MarketFill};
+pub use sim::{AccountConfig, BrokerEvents, Execution, SimBroker};

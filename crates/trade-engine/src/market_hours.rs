@@ -1,0 +1,119 @@
+//! [`MarketHours`]: the regular sessions the engine gates orders and fills
+//! to. The caller supplies them (the NYSE calendar in a backtest, IB's
+//! trading hours live), so the engine does not depend on a calendar.
+
+use serde::{Deserialize, Serialize};
+use trade_core::Timestamp;
+
+/// One session's opening and closing instants (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTimes {
+    /// Opening bell.
+    pub open: Timestamp,
+    /// Closing bell.
+    pub close: Timestamp,
+}
+
+/// Sorted, non-overlapping sessions with a cursor for the monotonic
+/// queries of an event loop (amortised O(1); out-of-order queries fall back
+/// to binary search).
+#[derive(Debug, Clone)]
+pub struct MarketHours {
+    sessions: Vec<SessionTimes>,
+    always_open: bool,
+}
+
+impl MarketHours {
+    /// Sessions sorted by open time (the caller's calendar guarantees order;
+    /// they are sorted here again to be safe).
+    pub fn new(mut sessions: Vec<SessionTimes>) -> Self {
+        sessions.sort_by_key(|s| s.open);
+        MarketHours { sessions, always_open: false }
+    }
+
+    /// A market that never closes (one endless session), for tests and
+    /// for data without a calendar.
+    pub fn always_open() -> Self {
+        MarketHours { sessions: Vec::new(), always_open: true }
+    }
+
+    /// The sessions.
+    pub fn sessions(&self) -> &[SessionTimes] {
+        &self.sessions
+    }
+
+    /// Index of the first session whose close is at or after `ts`: the
+    /// session `ts` belongs to, or the next one if `ts` is between sessions.
+    /// Used as a "trading day" number for daily limits.
+    pub fn session_index(&self, ts: Timestamp) -> usize {
+        if self.always_open {
+            return 0;
+        }
+        self.sessions.partition_point(|s| s.close < ts)
+    }
+
+    /// Whether a bar ending at `ts` lies inside a session: `open < ts <= close`
+    /// (a bar ending exactly at the open is a pre-market bar).
+    pub fn bar_in_session(&self, ts: Timestamp) -> bool {
+        if self.always_open {
+            return true;
+        }
+        let i = self.session_index(ts);
+        self.sessions.get(i).is_some_and(|s| s.open < ts && ts <= s.close)
+    }
+
+    /// Whether `ts` is a session's closing instant.
+    pub fn is_close(&self, ts: Timestamp) -> bool {
+        if self.always_open {
+            return false;
+        }
+        let i = self.session_index(ts);
+        self.sessions.get(i).is_some_and(|s| s.close == ts)
+    }
+
+    /// The close of the first session that closes strictly after `ts`:
+    /// when a DAY order submitted at `ts` expires. `None` past the last
+    /// known session (the order then lives to the end of the run).
+    pub fn next_close_after(&self, ts: Timestamp) -> Option<Timestamp> {
+        if self.always_open {
+            return None;
+        }
+        let i = self.sessions.partition_point(|s| s.close <= ts);
+        self.sessions.get(i).map(|s| s.close)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours() -> MarketHours {
+        MarketHours::new(vec![
+            SessionTimes { open: Timestamp::from_secs(100), close: Timestamp::from_secs(200) },
+            SessionTimes { open: Timestamp::from_secs(300), close: Timestamp::from_secs(400) },
+        ])
+    }
+
+    #[test]
+    fn in_session_is_open_exclusive_close_inclusive() {
+        let h = hours();
+        let t = Timestamp::from_secs;
+        assert!(!h.bar_in_session(t(100)));
+        assert!(h.bar_in_session(t(101)));
+        assert!(h.bar_in_session(t(200)));
+        assert!(!h.bar_in_session(t(250)));
+        assert!(!h.bar_in_session(t(401)));
+        assert!(h.is_close(t(200)));
+        assert!(!h.is_close(t(199)));
+    }
+
+    #[test]
+    fn day_order_expiry() {
+        let h = hours();
+        let t = Timestamp::from_secs;
+        assert_eq!(h.next_close_after(t(150)), Some(t(200)));
+        // Submitted at the close: good for the next session.
+        assert_eq!(h.next_close_after(t(200)), Some(t(400)));
+        assert_eq!(h.next_close_after(t(400)), None);
+    }
+}
