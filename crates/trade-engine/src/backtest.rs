@@ -20,11 +20,13 @@
 
 use thiserror::Error;
 use trade_core::{
-    Bar, ClientOrderId, Instrument, InstrumentId, Money, Order, OrderIntent, OrderStatus, OrderType,
+    Bar, ClientOrderId, Instrument, InstrumentId, Order, OrderIntent, OrderStatus, OrderType,
     Portfolio, Qty, Side, StrategyId, TimeInForce, Timestamp,
 };
 
-use crate::broker::{AccountConfig, BrokerEvents, CommissionModel, FillConfig, SimBroker};
+use crate::broker::{
+    AccountConfig, BrokerEvents, CommissionModel, FillConfig, FillPhase, SimBroker,
+};
 use crate::ledger::{BacktestResult, EquityRow, FillRow, PositionRow, RiskEvent, TradeTracker};
 use crate::market_hours::MarketHours;
 use crate::risk::{GateView, RiskLimits, RiskRule, RiskState, Verdict, check};
@@ -115,24 +117,45 @@ pub fn run_backtest(
     Ok(run.finish())
 }
 
-fn validate_inputs(instruments: &[Instrument], series: &[Vec<Bar>], strategies: &[StrategySlot]) -> Result<(), BacktestError> {
+fn validate_inputs(
+    instruments: &[Instrument],
+    series: &[Vec<Bar>],
+    strategies: &[StrategySlot],
+) -> Result<(), BacktestError> {
     if instruments.len() != series.len() {
-        return Err(BacktestError::SeriesMismatch { series: series.len(), instruments: instruments.len() });
+        return Err(BacktestError::SeriesMismatch {
+            series: series.len(),
+            instruments: instruments.len(),
+        });
     }
     for (i, s) in series.iter().enumerate() {
         let symbol = || instruments[i].symbol.to_string();
         for (k, b) in s.iter().enumerate() {
             if b.instrument.index() != i {
-                return Err(BacktestError::WrongInstrument { symbol: symbol(), found: b.instrument.0 });
+                return Err(BacktestError::WrongInstrument {
+                    symbol: symbol(),
+                    found: b.instrument.0,
+                });
             }
             if k > 0 && b.ts <= s[k - 1].ts {
-                return Err(BacktestError::Unsorted { symbol: symbol(), index: k, ts: b.ts });
+                return Err(BacktestError::Unsorted {
+                    symbol: symbol(),
+                    index: k,
+                    ts: b.ts,
+                });
             }
         }
     }
     for st in strategies {
-        if let Some(id) = st.instruments.iter().find(|id| id.index() >= instruments.len()) {
-            return Err(BacktestError::UnknownInstrument { strategy: st.id.to_string(), id: id.0 });
+        if let Some(id) = st
+            .instruments
+            .iter()
+            .find(|id| id.index() >= instruments.len())
+        {
+            return Err(BacktestError::UnknownInstrument {
+                strategy: st.id.to_string(),
+                id: id.0,
+            });
         }
     }
     Ok(())
@@ -180,10 +203,18 @@ struct Run<'a> {
     out: BacktestResult,
     newly_blocked: Vec<(InstrumentId, String)>,
     touched: Vec<InstrumentId>,
+    /// Orders the gate refused, told to their strategy at its next callback.
+    refused: Vec<Order>,
 }
 
 impl<'a> Run<'a> {
-    fn new(spec: &'a BacktestSpec, instruments: &'a [Instrument], series: &'a [Vec<Bar>], hours: &'a MarketHours, slots: Vec<StrategySlot>) -> Self {
+    fn new(
+        spec: &'a BacktestSpec,
+        instruments: &'a [Instrument],
+        series: &'a [Vec<Bar>],
+        hours: &'a MarketHours,
+        slots: Vec<StrategySlot>,
+    ) -> Self {
         let n = instruments.len();
         let multipliers: Vec<u32> = instruments.iter().map(|i| i.multiplier).collect();
         let cash = spec.account.initial_cash;
@@ -204,7 +235,12 @@ impl<'a> Run<'a> {
             hours,
             subscribers,
             portfolio: Portfolio::new(cash, &multipliers),
-            broker: SimBroker::new(spec.fill.clone(), spec.commission.clone(), spec.account.clone(), n),
+            broker: SimBroker::new(
+                spec.fill.clone(),
+                spec.commission.clone(),
+                spec.account.clone(),
+                n,
+            ),
             risk: RiskState::new(cash, n),
             seen: vec![0; n],
             own: vec![vec![0; n]; n_slots],
@@ -232,6 +268,7 @@ impl<'a> Run<'a> {
             slots,
             newly_blocked: Vec::new(),
             touched: Vec::with_capacity(n),
+            refused: Vec::new(),
         }
     }
 
@@ -260,7 +297,9 @@ impl<'a> Run<'a> {
         self.group.clear();
         let mut best: Option<Timestamp> = None;
         for (i, s) in self.series.iter().enumerate() {
-            let Some(b) = s.get(self.seen[i]) else { continue };
+            let Some(b) = s.get(self.seen[i]) else {
+                continue;
+            };
             match best {
                 Some(t) if b.ts > t => {}
                 Some(t) if b.ts == t => self.group.push(i),
@@ -275,17 +314,36 @@ impl<'a> Run<'a> {
     }
 
     fn instant(&mut self, ts: Timestamp) {
-        let session = if self.hours.sessions().is_empty() { 0 } else { self.cursor.advance(self.hours, ts) };
+        let session = if self.hours.sessions().is_empty() {
+            0
+        } else {
+            self.cursor.advance(self.hours, ts)
+        };
         let in_session = self.in_session(session, ts);
         self.risk.begin_instant(session, &self.portfolio);
         self.events.clear();
         self.touched.clear();
+        // Orders that reduce a position fill before the others, across all
+        // instruments of the instant: a rotation's sells free the buying
+        // power its buys need, whatever the instruments' id order.
+        if in_session && self.broker.has_working() {
+            for phase in [FillPhase::Reducing, FillPhase::Rest] {
+                for k in 0..self.group.len() {
+                    let i = self.group[k];
+                    let bar = &self.series[i][self.seen[i]];
+                    self.broker.on_bar(
+                        bar,
+                        &self.instruments[i],
+                        phase,
+                        &mut self.portfolio,
+                        &mut self.events,
+                    );
+                }
+            }
+        }
         for k in 0..self.group.len() {
             let i = self.group[k];
             let bar = &self.series[i][self.seen[i]];
-            if in_session && self.broker.has_working() {
-                self.broker.on_bar(bar, &self.instruments[i], &mut self.portfolio, &mut self.events);
-            }
             self.portfolio.mark(bar.instrument, bar.close);
             self.seen[i] += 1;
             self.touched.push(bar.instrument);
@@ -293,6 +351,8 @@ impl<'a> Run<'a> {
         self.out.bars += self.group.len() as u64;
         self.broker.expire(ts, &mut self.events);
         self.book_events();
+        // Refusals were recorded when they happened; now their strategies hear of them.
+        self.events.closed.append(&mut self.refused);
         self.check_kill_switch(ts);
         for s in 0..self.slots.len() {
             self.run_strategy(s, ts);
@@ -315,11 +375,17 @@ impl<'a> Run<'a> {
         if self.hours.sessions().is_empty() {
             return self.hours.bar_in_session(ts);
         }
-        self.hours.sessions().get(session).is_some_and(|s| s.open < ts && ts <= s.close)
+        self.hours
+            .sessions()
+            .get(session)
+            .is_some_and(|s| s.open < ts && ts <= s.close)
     }
 
     fn is_close(&self, session: usize, ts: Timestamp) -> bool {
-        self.hours.sessions().get(session).is_some_and(|s| s.close == ts)
+        self.hours
+            .sessions()
+            .get(session)
+            .is_some_and(|s| s.close == ts)
     }
 
     /// Books the broker's executions and closed orders into ledgers and
@@ -334,15 +400,31 @@ impl<'a> Run<'a> {
             let before = self.portfolio.position(f.instrument).qty - d;
             self.own[owner as usize][i] += d;
             self.pending[i] -= d;
-            let row = FillRow { fill: *f, strategy: owner, realized: e.realized };
-            self.trades.on_fill(&row, before, self.instruments[i].multiplier, &mut self.out.trades);
+            let row = FillRow {
+                fill: *f,
+                strategy: owner,
+                realized: e.realized,
+            };
+            self.trades.on_fill(
+                &row,
+                before,
+                self.instruments[i].multiplier,
+                &mut self.out.trades,
+            );
             self.out.fills.push(row);
             let p = self.portfolio.position(f.instrument);
-            self.out.positions.push(PositionRow { ts: f.ts, instrument: f.instrument, qty: p.qty, cost_basis: p.cost_basis, realized: p.realized });
+            self.out.positions.push(PositionRow {
+                ts: f.ts,
+                instrument: f.instrument,
+                qty: p.qty,
+                cost_basis: p.cost_basis,
+                realized: p.realized,
+            });
         }
         for o in &self.events.closed {
             if o.status != OrderStatus::Filled {
-                self.pending[o.intent.instrument.index()] -= o.remaining().signed() * o.intent.side.sign();
+                self.pending[o.intent.instrument.index()] -=
+                    o.remaining().signed() * o.intent.side.sign();
             }
             self.out.orders.push(o.clone());
         }
@@ -350,7 +432,13 @@ impl<'a> Run<'a> {
 
     fn check_kill_switch(&mut self, ts: Timestamp) {
         self.newly_blocked.clear();
-        let tripped = self.risk.after_marks(ts, &self.portfolio, &self.spec.risk, &self.touched, &mut self.newly_blocked);
+        let tripped = self.risk.after_marks(
+            ts,
+            &self.portfolio,
+            &self.spec.risk,
+            &self.touched,
+            &mut self.newly_blocked,
+        );
         for (id, msg) in self.newly_blocked.drain(..) {
             self.out.risk_events.push(RiskEvent {
                 ts,
@@ -362,13 +450,21 @@ impl<'a> Run<'a> {
             });
         }
         if let Some(k) = tripped {
-            self.out.risk_events.push(RiskEvent { ts, rule: k.rule, action: "kill_switch", instrument: None, strategy: None, message: k.reason.clone() });
+            self.out.risk_events.push(RiskEvent {
+                ts,
+                rule: k.rule,
+                action: "kill_switch",
+                instrument: None,
+                strategy: None,
+                message: k.reason.clone(),
+            });
             self.out.kill_switch = Some(k.clone());
             if self.spec.risk.flatten_on_kill {
                 let mut ev = BrokerEvents::default();
                 self.broker.cancel_all(ts, "kill switch tripped", &mut ev);
                 for o in &ev.closed {
-                    self.pending[o.intent.instrument.index()] -= o.remaining().signed() * o.intent.side.sign();
+                    self.pending[o.intent.instrument.index()] -=
+                        o.remaining().signed() * o.intent.side.sign();
                     self.out.orders.push(o.clone());
                 }
                 self.flatten(ts, k.rule, "kill_switch_flatten", false);
@@ -382,7 +478,7 @@ impl<'a> Run<'a> {
         let mut ev = BrokerEvents::default();
         for s in 0..self.slots.len() {
             for i in 0..self.instruments.len() {
-                let q = self.own[s][i] + if now { 0 } else { 0 };
+                let q = self.own[s][i];
                 if q == 0 {
                     continue;
                 }
@@ -401,14 +497,23 @@ impl<'a> Run<'a> {
                     action: "flatten",
                     instrument: Some(InstrumentId(i as u32)),
                     strategy: Some(s as u32),
-                    message: format!("closing {q} {} of {} ({})", self.instruments[i].symbol, self.slots[s].id, order.id),
+                    message: format!(
+                        "closing {q} {} of {} ({})",
+                        self.instruments[i].symbol, self.slots[s].id, order.id
+                    ),
                 });
+                self.pending[i] -= q;
                 if now {
                     let price = self.portfolio.mark_of(InstrumentId(i as u32));
-                    self.pending[i] += -q;
-                    self.broker.execute_now(order, price, &self.instruments[i], ts, &mut self.portfolio, &mut ev);
+                    self.broker.execute_now(
+                        order,
+                        price,
+                        &self.instruments[i],
+                        ts,
+                        &mut self.portfolio,
+                        &mut ev,
+                    );
                 } else {
-                    self.pending[i] += -q;
                     self.broker.accept(order, None);
                 }
             }
@@ -438,7 +543,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn with_strategy(&mut self, s: usize, ts: Timestamp, f: impl FnOnce(&mut dyn Strategy, &mut Context<'_>)) {
+    fn with_strategy(
+        &mut self,
+        s: usize,
+        ts: Timestamp,
+        f: impl FnOnce(&mut dyn Strategy, &mut Context<'_>),
+    ) {
         let working = self.broker.working();
         let slot = &mut self.slots[s];
         let mut ctx = Context::new(
@@ -459,7 +569,10 @@ impl<'a> Run<'a> {
     fn run_strategy(&mut self, s: usize, ts: Timestamp) {
         let s32 = s as u32;
         let has_events = !self.events.executions.is_empty() || !self.events.closed.is_empty();
-        let subscribed = self.group.iter().any(|&i| self.subscribers[i].contains(&s32));
+        let subscribed = self
+            .group
+            .iter()
+            .any(|&i| self.subscribers[i].contains(&s32));
         if !subscribed && !has_events {
             return;
         }
@@ -471,7 +584,18 @@ impl<'a> Run<'a> {
         let subscribers = &self.subscribers;
         let working = self.broker.working();
         let slot = &mut self.slots[s];
-        let mut ctx = Context::new(ts, self.instruments, series, seen, &self.portfolio, &self.own[s], working, &slot.id, &mut self.intents, &mut self.cancels);
+        let mut ctx = Context::new(
+            ts,
+            self.instruments,
+            series,
+            seen,
+            &self.portfolio,
+            &self.own[s],
+            working,
+            &slot.id,
+            &mut self.intents,
+            &mut self.cancels,
+        );
         for e in &events.executions {
             if owner[(e.fill.order_id.0 - 1) as usize] == s32 {
                 slot.strategy.on_fill(&mut ctx, &e.fill);
@@ -505,7 +629,8 @@ impl<'a> Run<'a> {
                 }
             }
             for o in &ev.closed {
-                self.pending[o.intent.instrument.index()] -= o.remaining().signed() * o.intent.side.sign();
+                self.pending[o.intent.instrument.index()] -=
+                    o.remaining().signed() * o.intent.side.sign();
                 self.out.orders.push(o.clone());
             }
         }
@@ -561,7 +686,8 @@ impl<'a> Run<'a> {
                     order.status = OrderStatus::Rejected;
                     order.closed = Some(ts);
                     order.reason = Some(format!("{}: {}", r.rule.as_str(), r.reason));
-                    self.out.orders.push(order);
+                    self.out.orders.push(order.clone());
+                    self.refused.push(order);
                 }
             }
         }
@@ -572,12 +698,9 @@ impl<'a> Run<'a> {
         let rest = self.broker.drain(end);
         self.out.orders.extend(rest);
         self.out.orders.sort_by_key(|o| o.id);
-        self.out.final_marks = (0..self.instruments.len()).map(|i| self.portfolio.mark_of(InstrumentId(i as u32))).collect();
-        debug_assert_eq!(
-            self.out.equity.last().map(|e| e.equity),
-            Some(self.portfolio.equity()).filter(|_| !self.out.equity.is_empty())
-        );
-        let _ = Money::ZERO;
+        self.out.final_marks = (0..self.instruments.len())
+            .map(|i| self.portfolio.mark_of(InstrumentId(i as u32)))
+            .collect();
         self.out
     }
 }

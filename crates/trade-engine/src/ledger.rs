@@ -136,18 +136,30 @@ struct OpenTrade {
 
 impl TradeTracker {
     pub(crate) fn new(n: usize) -> Self {
-        TradeTracker { open: vec![None; n] }
+        TradeTracker {
+            open: vec![None; n],
+        }
     }
 
     /// Books an execution given the position before it.
-    pub(crate) fn on_fill(&mut self, row: &FillRow, pos_before: i64, multiplier: u32, out: &mut Vec<Trade>) {
+    pub(crate) fn on_fill(
+        &mut self,
+        row: &FillRow,
+        pos_before: i64,
+        multiplier: u32,
+        out: &mut Vec<Trade>,
+    ) {
         let f = &row.fill;
         let i = f.instrument.index();
         let d = f.qty.signed() * f.side.sign();
         let price = f.price.to_f64();
         let after = pos_before + d;
         // Part of the fill that closes, and part that opens.
-        let closing = if pos_before != 0 && pos_before.signum() != d.signum() { d.abs().min(pos_before.abs()) } else { 0 };
+        let closing = if pos_before != 0 && pos_before.signum() != d.signum() {
+            d.abs().min(pos_before.abs())
+        } else {
+            0
+        };
         let opening = d.abs() - closing;
         let share = |part: i64| -> Money { f.commission.mul_div(part, d.abs().max(1)) };
         if closing > 0
@@ -156,7 +168,11 @@ impl TradeTracker {
             t.close_units += closing as f64;
             t.close_notional += closing as f64 * price;
             t.realized += row.realized;
-            t.commission += if opening > 0 { share(closing) } else { f.commission };
+            t.commission += if opening > 0 {
+                share(closing)
+            } else {
+                f.commission
+            };
             if after == 0 || after.signum() != pos_before.signum() {
                 let t = self.open[i].take().expect("checked above");
                 let pnl = t.realized - t.commission;
@@ -171,13 +187,21 @@ impl TradeTracker {
                     exit_price: t.close_notional / t.close_units,
                     pnl,
                     commission: t.commission,
-                    return_pct: if basis > 0.0 { pnl.to_f64() / basis } else { 0.0 },
+                    return_pct: if basis > 0.0 {
+                        pnl.to_f64() / basis
+                    } else {
+                        0.0
+                    },
                 });
             }
         }
         if opening > 0 {
-            let comm = if closing > 0 { f.commission - share(closing) } else { f.commission };
-            let t = self.open[i].get_or_insert_with(|| OpenTrade {
+            let comm = if closing > 0 {
+                f.commission - share(closing)
+            } else {
+                f.commission
+            };
+            let t = self.open[i].get_or_insert(OpenTrade {
                 direction: f.side,
                 entry_ts: f.ts,
                 max_qty: 0,

@@ -3,24 +3,19 @@
 //! and a broker executes them. In a backtest the broker is the
 //! [`broker::SimBroker`] (fill, commission and slippage models) and the
 //! clock is the bars' own timestamps ([`backtest`]).
+//!
+//! The same strategy, gate and portfolio run in paper and live modes; only
+//! the clock, the feed and the broker are swapped.
 #![forbid(unsafe_code)]
 
-/// The strategy trait, its context, parameters and registry.
-pub mod strategy;
-/// Incremental (O(1) per bar) technical indicators.
-pub mod indicators;
-/// Position sizing: fixed quantity, fraction of equity, volatility target.
-pub mod sizing;
-/// The simulated broker, fill model and commission models.
-pub mod broker;
-/// Market sessions the engine gates orders and fills to.
-pub mod market_hours;
-/// Risk limits, the pre-trade gate and kill switches.
-pub mod risk;
-/// The backtest loop.
 pub mod backtest;
-/// Ledger rows and the result of a run.
+pub mod broker;
+pub mod indicators;
 pub mod ledger;
+pub mod market_hours;
+pub mod risk;
+pub mod sizing;
+pub mod strategy;
 
 pub use backtest::{BacktestError, BacktestSpec, StrategySlot, run_backtest};
 pub use ledger::BacktestResult;

@@ -28,13 +28,19 @@ impl MarketHours {
     /// they are sorted here again to be safe).
     pub fn new(mut sessions: Vec<SessionTimes>) -> Self {
         sessions.sort_by_key(|s| s.open);
-        MarketHours { sessions, always_open: false }
+        MarketHours {
+            sessions,
+            always_open: false,
+        }
     }
 
     /// A market that never closes (one endless session), for tests and
     /// for data without a calendar.
     pub fn always_open() -> Self {
-        MarketHours { sessions: Vec::new(), always_open: true }
+        MarketHours {
+            sessions: Vec::new(),
+            always_open: true,
+        }
     }
 
     /// The sessions.
@@ -59,7 +65,9 @@ impl MarketHours {
             return true;
         }
         let i = self.session_index(ts);
-        self.sessions.get(i).is_some_and(|s| s.open < ts && ts <= s.close)
+        self.sessions
+            .get(i)
+            .is_some_and(|s| s.open < ts && ts <= s.close)
     }
 
     /// Whether `ts` is a session's closing instant.
@@ -89,8 +97,14 @@ mod tests {
 
     fn hours() -> MarketHours {
         MarketHours::new(vec![
-            SessionTimes { open: Timestamp::from_secs(100), close: Timestamp::from_secs(200) },
-            SessionTimes { open: Timestamp::from_secs(300), close: Timestamp::from_secs(400) },
+            SessionTimes {
+                open: Timestamp::from_secs(100),
+                close: Timestamp::from_secs(200),
+            },
+            SessionTimes {
+                open: Timestamp::from_secs(300),
+                close: Timestamp::from_secs(400),
+            },
         ])
     }
 

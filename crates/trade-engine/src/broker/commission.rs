@@ -78,8 +78,12 @@ impl CommissionModel {
                     _ => Ok(()),
                 }
             }
-            CommissionModel::Percent { rate } if !(rate.is_finite() && (0.0..=0.1).contains(rate)) => {
-                Err(format!("commission.rate must be a fraction in [0, 0.1], got {rate}"))
+            CommissionModel::Percent { rate }
+                if !(rate.is_finite() && (0.0..=0.1).contains(rate)) =>
+            {
+                Err(format!(
+                    "commission.rate must be a fraction in [0, 0.1], got {rate}"
+                ))
             }
             _ => Ok(()),
         }
@@ -120,26 +124,54 @@ mod tests {
         // 1,000 shares at $25: 5.00. 1,000 shares at $0.25 (value $250):
         // 5.00 capped at 1% of value = 2.50.
         let m = CommissionModel::default();
-        assert_eq!(m.order_total(100, Money::from_dollars(2_500)), Money::from_dollars(1));
-        assert_eq!(m.order_total(1_000, Money::from_dollars(25_000)), Money::from_dollars(5));
-        assert_eq!(m.order_total(1_000, Money::from_dollars(250)), "2.50".parse().unwrap());
+        assert_eq!(
+            m.order_total(100, Money::from_dollars(2_500)),
+            Money::from_dollars(1)
+        );
+        assert_eq!(
+            m.order_total(1_000, Money::from_dollars(25_000)),
+            Money::from_dollars(5)
+        );
+        assert_eq!(
+            m.order_total(1_000, Money::from_dollars(250)),
+            "2.50".parse().unwrap()
+        );
         // Cap below the minimum: 100 shares at $0.25 -> 1% of $25.
-        assert_eq!(m.order_total(100, Money::from_dollars(25)), "0.25".parse().unwrap());
+        assert_eq!(
+            m.order_total(100, Money::from_dollars(25)),
+            "0.25".parse().unwrap()
+        );
     }
 
     #[test]
     fn percent_and_per_order() {
         let p = CommissionModel::Percent { rate: 0.001 };
-        assert_eq!(p.order_total(10, Money::from_dollars(4_123)), "4.123".parse().unwrap());
-        let o = CommissionModel::PerOrder { amount: Money::from_dollars(2) };
-        assert_eq!(o.order_total(1, Money::from_dollars(1)), Money::from_dollars(2));
+        assert_eq!(
+            p.order_total(10, Money::from_dollars(4_123)),
+            "4.123".parse().unwrap()
+        );
+        let o = CommissionModel::PerOrder {
+            amount: Money::from_dollars(2),
+        };
+        assert_eq!(
+            o.order_total(1, Money::from_dollars(1)),
+            Money::from_dollars(2)
+        );
         assert_eq!(o.order_total(0, Money::ZERO), Money::ZERO);
     }
 
     #[test]
     fn validation() {
         assert!(CommissionModel::Percent { rate: -0.1 }.validate().is_err());
-        assert!(CommissionModel::PerShare { rate: Money::ZERO, min: Money::ZERO, max_pct: Some(2.0) }.validate().is_err());
+        assert!(
+            CommissionModel::PerShare {
+                rate: Money::ZERO,
+                min: Money::ZERO,
+                max_pct: Some(2.0)
+            }
+            .validate()
+            .is_err()
+        );
         assert!(CommissionModel::default().validate().is_ok());
     }
 }

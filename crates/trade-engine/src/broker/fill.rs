@@ -48,7 +48,11 @@ pub struct FillConfig {
 
 impl Default for FillConfig {
     fn default() -> Self {
-        FillConfig { market: MarketFill::NextOpen, slippage_bps: 0.0, volume_cap: None }
+        FillConfig {
+            market: MarketFill::NextOpen,
+            slippage_bps: 0.0,
+            volume_cap: None,
+        }
     }
 }
 
@@ -59,7 +63,10 @@ impl FillConfig {
     /// A message naming the bad field.
     pub fn validate(&self) -> Result<(), String> {
         if !(self.slippage_bps.is_finite() && (0.0..=1000.0).contains(&self.slippage_bps)) {
-            return Err(format!("fill.slippage_bps must be in [0, 1000], got {}", self.slippage_bps));
+            return Err(format!(
+                "fill.slippage_bps must be in [0, 1000], got {}",
+                self.slippage_bps
+            ));
         }
         if let Some(c) = self.volume_cap
             && !(c.is_finite() && c > 0.0 && c <= 1.0)
@@ -118,18 +125,38 @@ pub fn match_order(
                 MarketFill::NextOpen => bar.open,
                 MarketFill::NextClose => bar.close,
             };
-            Ok(Match { price, slips: true, triggered: false })
+            Ok(Match {
+                price,
+                slips: true,
+                triggered: false,
+            })
         }
         OrderType::Limit { limit } => limit_fill(limit, true)
-            .map(|price| Match { price, slips: false, triggered: false })
+            .map(|price| Match {
+                price,
+                slips: false,
+                triggered: false,
+            })
             .ok_or(false),
         OrderType::Stop { stop } => {
             if triggered {
-                return Ok(Match { price: bar.open, slips: true, triggered: true });
+                return Ok(Match {
+                    price: bar.open,
+                    slips: true,
+                    triggered: true,
+                });
             }
             match stop_trigger(stop) {
-                Some(true) => Ok(Match { price: bar.open, slips: true, triggered: true }),
-                Some(false) => Ok(Match { price: stop, slips: true, triggered: true }),
+                Some(true) => Ok(Match {
+                    price: bar.open,
+                    slips: true,
+                    triggered: true,
+                }),
+                Some(false) => Ok(Match {
+                    price: stop,
+                    slips: true,
+                    triggered: true,
+                }),
                 None => Err(false),
             }
         }
@@ -144,7 +171,11 @@ pub fn match_order(
             };
             if at_open {
                 return limit_fill(limit, true)
-                    .map(|price| Match { price, slips: false, triggered: true })
+                    .map(|price| Match {
+                        price,
+                        slips: false,
+                        triggered: true,
+                    })
                     .ok_or(true);
             }
             // Triggered intrabar at the stop: the limit is marketable there
@@ -155,7 +186,13 @@ pub fn match_order(
                 Side::Sell if limit <= stop => Some(stop),
                 _ => limit_fill(limit, false),
             };
-            price.map(|price| Match { price, slips: false, triggered: true }).ok_or(true)
+            price
+                .map(|price| Match {
+                    price,
+                    slips: false,
+                    triggered: true,
+                })
+                .ok_or(true)
         }
     }
 }
@@ -186,7 +223,15 @@ mod tests {
     }
 
     fn bar(o: &str, h: &str, l: &str, c: &str) -> Bar {
-        Bar { instrument: InstrumentId(0), ts: Timestamp::from_secs(0), open: p(o), high: p(h), low: p(l), close: p(c), volume: 1000 }
+        Bar {
+            instrument: InstrumentId(0),
+            ts: Timestamp::from_secs(0),
+            open: p(o),
+            high: p(h),
+            low: p(l),
+            close: p(c),
+            volume: 1000,
+        }
     }
 
     #[test]
@@ -195,22 +240,139 @@ mod tests {
         let gap_up = bar("110", "112", "108", "111");
         let gap_down = bar("90", "92", "88", "91");
         let mk = MarketFill::NextOpen;
-        type Case = (&'static str, OrderType, Side, bool, Bar, Result<(Price, bool), bool>);
+        type Case = (
+            &'static str,
+            OrderType,
+            Side,
+            bool,
+            Bar,
+            Result<(Price, bool), bool>,
+        );
         let cases: Vec<Case> = vec![
-            ("market buy at open", OrderType::Market, Side::Buy, false, b, Ok((p("100"), true))),
-            ("buy limit touched", OrderType::Limit { limit: p("96") }, Side::Buy, false, b, Ok((p("96"), false))),
-            ("buy limit not touched", OrderType::Limit { limit: p("94") }, Side::Buy, false, b, Err(false)),
-            ("buy limit gap down fills at open", OrderType::Limit { limit: p("96") }, Side::Buy, false, gap_down, Ok((p("90"), false))),
-            ("sell limit gap up fills at open", OrderType::Limit { limit: p("104") }, Side::Sell, false, gap_up, Ok((p("110"), false))),
-            ("sell limit touched", OrderType::Limit { limit: p("104") }, Side::Sell, false, b, Ok((p("104"), false))),
-            ("buy stop intrabar", OrderType::Stop { stop: p("103") }, Side::Buy, false, b, Ok((p("103"), true))),
-            ("buy stop gap up at open", OrderType::Stop { stop: p("103") }, Side::Buy, false, gap_up, Ok((p("110"), true))),
-            ("sell stop gap down at open", OrderType::Stop { stop: p("97") }, Side::Sell, false, gap_down, Ok((p("90"), true))),
-            ("sell stop not reached", OrderType::Stop { stop: p("94") }, Side::Sell, false, b, Err(false)),
-            ("buy stop-limit intrabar, limit above stop", OrderType::StopLimit { stop: p("103"), limit: p("104") }, Side::Buy, false, b, Ok((p("103"), false))),
-            ("buy stop-limit gap above limit: triggered, unfilled", OrderType::StopLimit { stop: p("103"), limit: p("104") }, Side::Buy, false, gap_up, Err(true)),
-            ("triggered stop-limit later fills as limit", OrderType::StopLimit { stop: p("103"), limit: p("104") }, Side::Buy, true, b, Ok((p("100"), false))),
-            ("sell stop-limit gap down, limit touched later in bar", OrderType::StopLimit { stop: p("97"), limit: p("91") }, Side::Sell, false, gap_down, Ok((p("91"), false))),
+            (
+                "market buy at open",
+                OrderType::Market,
+                Side::Buy,
+                false,
+                b,
+                Ok((p("100"), true)),
+            ),
+            (
+                "buy limit touched",
+                OrderType::Limit { limit: p("96") },
+                Side::Buy,
+                false,
+                b,
+                Ok((p("96"), false)),
+            ),
+            (
+                "buy limit not touched",
+                OrderType::Limit { limit: p("94") },
+                Side::Buy,
+                false,
+                b,
+                Err(false),
+            ),
+            (
+                "buy limit gap down fills at open",
+                OrderType::Limit { limit: p("96") },
+                Side::Buy,
+                false,
+                gap_down,
+                Ok((p("90"), false)),
+            ),
+            (
+                "sell limit gap up fills at open",
+                OrderType::Limit { limit: p("104") },
+                Side::Sell,
+                false,
+                gap_up,
+                Ok((p("110"), false)),
+            ),
+            (
+                "sell limit touched",
+                OrderType::Limit { limit: p("104") },
+                Side::Sell,
+                false,
+                b,
+                Ok((p("104"), false)),
+            ),
+            (
+                "buy stop intrabar",
+                OrderType::Stop { stop: p("103") },
+                Side::Buy,
+                false,
+                b,
+                Ok((p("103"), true)),
+            ),
+            (
+                "buy stop gap up at open",
+                OrderType::Stop { stop: p("103") },
+                Side::Buy,
+                false,
+                gap_up,
+                Ok((p("110"), true)),
+            ),
+            (
+                "sell stop gap down at open",
+                OrderType::Stop { stop: p("97") },
+                Side::Sell,
+                false,
+                gap_down,
+                Ok((p("90"), true)),
+            ),
+            (
+                "sell stop not reached",
+                OrderType::Stop { stop: p("94") },
+                Side::Sell,
+                false,
+                b,
+                Err(false),
+            ),
+            (
+                "buy stop-limit intrabar, limit above stop",
+                OrderType::StopLimit {
+                    stop: p("103"),
+                    limit: p("104"),
+                },
+                Side::Buy,
+                false,
+                b,
+                Ok((p("103"), false)),
+            ),
+            (
+                "buy stop-limit gap above limit: triggered, unfilled",
+                OrderType::StopLimit {
+                    stop: p("103"),
+                    limit: p("104"),
+                },
+                Side::Buy,
+                false,
+                gap_up,
+                Err(true),
+            ),
+            (
+                "triggered stop-limit later fills as limit",
+                OrderType::StopLimit {
+                    stop: p("103"),
+                    limit: p("104"),
+                },
+                Side::Buy,
+                true,
+                b,
+                Ok((p("100"), false)),
+            ),
+            (
+                "sell stop-limit gap down, limit touched later in bar",
+                OrderType::StopLimit {
+                    stop: p("97"),
+                    limit: p("91"),
+                },
+                Side::Sell,
+                false,
+                gap_down,
+                Ok((p("91"), false)),
+            ),
         ];
         for (name, ot, side, trig, bar, want) in cases {
             let got = match_order(ot, side, trig, &bar, mk).map(|m| (m.price, m.slips));
@@ -221,11 +383,19 @@ mod tests {
     #[test]
     fn slippage_against_trader_and_tick_rounding() {
         let tick = Price::from_cents(1);
-        let m = Match { price: p("100.004"), slips: true, triggered: false };
+        let m = Match {
+            price: p("100.004"),
+            slips: true,
+            triggered: false,
+        };
         assert_eq!(finalize_price(m, Side::Buy, tick, 0.0), p("100"));
         assert_eq!(finalize_price(m, Side::Buy, tick, 5.0), p("100.05"));
         assert_eq!(finalize_price(m, Side::Sell, tick, 5.0), p("99.95"));
-        let lim = Match { price: p("96"), slips: false, triggered: false };
+        let lim = Match {
+            price: p("96"),
+            slips: false,
+            triggered: false,
+        };
         assert_eq!(finalize_price(lim, Side::Buy, tick, 50.0), p("96"));
     }
 }

@@ -8,4 +8,4 @@ mod sim;
 
 pub use commission::CommissionModel;
 pub use fill::{FillConfig, MarketFill};
-pub use sim::{AccountConfig, BrokerEvents, Execution, SimBroker};
+pub use sim::{AccountConfig, BrokerEvents, Execution, FillPhase, SimBroker};

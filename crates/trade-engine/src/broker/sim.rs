@@ -9,8 +9,8 @@ use trade_core::{
     Timestamp,
 };
 
-use super::fill::{FillConfig, finalize_price, match_order};
 use super::CommissionModel;
+use super::fill::{FillConfig, finalize_price, match_order};
 
 /// Account terms (`[account]` in config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,7 +27,11 @@ pub struct AccountConfig {
 
 impl Default for AccountConfig {
     fn default() -> Self {
-        AccountConfig { initial_cash: Money::from_dollars(100_000), max_leverage: 1.0, allow_short: true }
+        AccountConfig {
+            initial_cash: Money::from_dollars(100_000),
+            max_leverage: 1.0,
+            allow_short: true,
+        }
     }
 }
 
@@ -38,10 +42,17 @@ impl AccountConfig {
     /// A message naming the bad field.
     pub fn validate(&self) -> Result<(), String> {
         if self.initial_cash.raw() <= 0 {
-            return Err(format!("account.initial_cash must be positive, got {}", self.initial_cash));
+            return Err(format!(
+                "account.initial_cash must be positive, got {}",
+                self.initial_cash
+            ));
         }
-        if !(self.max_leverage.is_finite() && self.max_leverage > 0.0 && self.max_leverage <= 10.0) {
-            return Err(format!("account.max_leverage must be in (0, 10], got {}", self.max_leverage));
+        if !(self.max_leverage.is_finite() && self.max_leverage > 0.0 && self.max_leverage <= 10.0)
+        {
+            return Err(format!(
+                "account.max_leverage must be in (0, 10], got {}",
+                self.max_leverage
+            ));
         }
         Ok(())
     }
@@ -81,6 +92,15 @@ struct Working {
     notional: Money,
 }
 
+/// Which working orders a pass over a bar may fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillPhase {
+    /// Only orders that reduce the current position without flipping it.
+    Reducing,
+    /// Every other order.
+    Rest,
+}
+
 /// The simulated broker.
 #[derive(Debug)]
 pub struct SimBroker {
@@ -97,7 +117,12 @@ pub struct SimBroker {
 
 impl SimBroker {
     /// A broker for `n_instruments` instruments.
-    pub fn new(fill: FillConfig, commission: CommissionModel, account: AccountConfig, n_instruments: usize) -> Self {
+    pub fn new(
+        fill: FillConfig,
+        commission: CommissionModel,
+        account: AccountConfig,
+        n_instruments: usize,
+    ) -> Self {
         SimBroker {
             fill,
             commission,
@@ -112,7 +137,12 @@ impl SimBroker {
     /// Accepts an order (already risk-checked, with its id). `expiry` is
     /// when a DAY order lapses.
     pub fn accept(&mut self, order: Order, expiry: Option<Timestamp>) {
-        self.working.push(Working { order, expiry, commission: Money::ZERO, notional: Money::ZERO });
+        self.working.push(Working {
+            order,
+            expiry,
+            commission: Money::ZERO,
+            notional: Money::ZERO,
+        });
         self.view_dirty = true;
     }
 
@@ -120,7 +150,8 @@ impl SimBroker {
     pub fn working(&mut self) -> &[Order] {
         if self.view_dirty {
             self.view.clear();
-            self.view.extend(self.working.iter().map(|w| w.order.clone()));
+            self.view
+                .extend(self.working.iter().map(|w| w.order.clone()));
             self.view_dirty = false;
         }
         &self.view
@@ -133,10 +164,25 @@ impl SimBroker {
 
     /// Matches working orders of `bar.instrument` against `bar` and books
     /// executions into `portfolio`. Call before marking the bar's close.
-    pub fn on_bar(&mut self, bar: &Bar, instrument: &Instrument, portfolio: &mut Portfolio, out: &mut BrokerEvents) {
+    pub fn on_bar(
+        &mut self,
+        bar: &Bar,
+        instrument: &Instrument,
+        phase: FillPhase,
+        portfolio: &mut Portfolio,
+        out: &mut BrokerEvents,
+    ) {
         let mut i = 0;
         while i < self.working.len() {
-            if self.working[i].order.intent.instrument != bar.instrument {
+            let o = &self.working[i].order;
+            if o.intent.instrument != bar.instrument {
+                i += 1;
+                continue;
+            }
+            let pos = portfolio.position(bar.instrument).qty;
+            let d = o.remaining().signed() * o.intent.side.sign();
+            let reducing = pos != 0 && d.signum() != pos.signum() && d.abs() <= pos.abs();
+            if reducing != (phase == FillPhase::Reducing) {
                 i += 1;
                 continue;
             }
@@ -152,10 +198,23 @@ impl SimBroker {
     }
 
     /// Returns whether the order reached a final state.
-    fn try_fill(&mut self, i: usize, bar: &Bar, instrument: &Instrument, portfolio: &mut Portfolio, out: &mut BrokerEvents) -> bool {
+    fn try_fill(
+        &mut self,
+        i: usize,
+        bar: &Bar,
+        instrument: &Instrument,
+        portfolio: &mut Portfolio,
+        out: &mut BrokerEvents,
+    ) -> bool {
         let w = &mut self.working[i];
         let side = w.order.intent.side;
-        let m = match match_order(w.order.intent.order_type, side, w.order.triggered, bar, self.fill.market) {
+        let m = match match_order(
+            w.order.intent.order_type,
+            side,
+            w.order.triggered,
+            bar,
+            self.fill.market,
+        ) {
             Ok(m) => m,
             Err(triggered) => {
                 if triggered && !w.order.triggered {
@@ -179,10 +238,23 @@ impl SimBroker {
                 return false;
             }
         }
-        let (qty, limited_by) = buying_power_cap(&self.account, &self.commission, w, portfolio, instrument, side, qty, price);
+        let (qty, limited_by) = buying_power_cap(
+            &self.account,
+            &self.commission,
+            w,
+            portfolio,
+            instrument,
+            side,
+            qty,
+            price,
+        );
         if qty.is_zero() {
             let o = &mut w.order;
-            o.status = if o.filled.is_zero() { OrderStatus::Rejected } else { OrderStatus::Cancelled };
+            o.status = if o.filled.is_zero() {
+                OrderStatus::Rejected
+            } else {
+                OrderStatus::Cancelled
+            };
             o.closed = Some(bar.ts);
             o.reason = Some(limited_by.unwrap_or_else(|| "no buying power".to_string()));
             return true;
@@ -192,11 +264,21 @@ impl SimBroker {
         }
         let trade_notional = Money::notional(price, qty, instrument.multiplier);
         let new_notional = w.notional + trade_notional;
-        let total = self.commission.order_total(w.order.filled.get() + qty.get(), new_notional);
+        let total = self
+            .commission
+            .order_total(w.order.filled.get() + qty.get(), new_notional);
         let commission = (total - w.commission).max(Money::ZERO);
         w.commission += commission;
         w.notional = new_notional;
-        let fill = Fill { order_id: w.order.id, instrument: bar.instrument, side, qty, price, commission, ts: bar.ts };
+        let fill = Fill {
+            order_id: w.order.id,
+            instrument: bar.instrument,
+            side,
+            qty,
+            price,
+            commission,
+            ts: bar.ts,
+        };
         let realized = portfolio.apply_fill(&fill);
         out.executions.push(Execution { fill, realized });
         let o = &mut w.order;
@@ -218,13 +300,36 @@ impl SimBroker {
 
     /// Executes an order immediately at `price` (market-on-close style,
     /// used for flat-at-close and kill-switch flattening at a known price).
-    pub fn execute_now(&mut self, mut order: Order, price: Price, instrument: &Instrument, ts: Timestamp, portfolio: &mut Portfolio, out: &mut BrokerEvents) {
+    pub fn execute_now(
+        &mut self,
+        mut order: Order,
+        price: Price,
+        instrument: &Instrument,
+        ts: Timestamp,
+        portfolio: &mut Portfolio,
+        out: &mut BrokerEvents,
+    ) {
         let side = order.intent.side;
-        let m = super::fill::Match { price, slips: true, triggered: false };
+        let m = super::fill::Match {
+            price,
+            slips: true,
+            triggered: false,
+        };
         let price = finalize_price(m, side, instrument.tick_size, self.fill.slippage_bps);
         let qty = order.intent.qty;
-        let commission = self.commission.order_total(qty.get(), Money::notional(price, qty, instrument.multiplier));
-        let fill = Fill { order_id: order.id, instrument: order.intent.instrument, side, qty, price, commission, ts };
+        let commission = self.commission.order_total(
+            qty.get(),
+            Money::notional(price, qty, instrument.multiplier),
+        );
+        let fill = Fill {
+            order_id: order.id,
+            instrument: order.intent.instrument,
+            side,
+            qty,
+            price,
+            commission,
+            ts,
+        };
         let realized = portfolio.apply_fill(&fill);
         out.executions.push(Execution { fill, realized });
         order.filled = qty;
@@ -251,8 +356,16 @@ impl SimBroker {
     }
 
     /// Cancels a working order. Returns false if no such order is working.
-    pub fn cancel(&mut self, id: ClientOrderId, ts: Timestamp, reason: &str, out: &mut BrokerEvents) -> bool {
-        let Some(i) = self.working.iter().position(|w| w.order.id == id) else { return false };
+    pub fn cancel(
+        &mut self,
+        id: ClientOrderId,
+        ts: Timestamp,
+        reason: &str,
+        out: &mut BrokerEvents,
+    ) -> bool {
+        let Some(i) = self.working.iter().position(|w| w.order.id == id) else {
+            return false;
+        };
         let mut w = self.working.remove(i);
         w.order.status = OrderStatus::Cancelled;
         w.order.closed = Some(ts);
@@ -307,7 +420,10 @@ fn buying_power_cap(
     // Shorting off: never go below zero.
     if !account.allow_short && side == Side::Sell && pos - q < 0 {
         q = pos.max(0);
-        reason = Some(format!("short selling is disabled (position {pos}, sell {})", qty.get()));
+        reason = Some(format!(
+            "short selling is disabled (position {pos}, sell {})",
+            qty.get()
+        ));
     }
     let unit = price.raw() as f64 * f64::from(instrument.multiplier) / 1e8;
     if unit <= 0.0 {
@@ -326,7 +442,8 @@ fn buying_power_cap(
             break; // nothing, or a pure reduction: always allowed
         }
         let notional = Money::notional(price, Qty::new(q as u64), instrument.multiplier);
-        let fee = (commission.order_total(w.order.filled.get() + q as u64, w.notional + notional) - w.commission)
+        let fee = (commission.order_total(w.order.filled.get() + q as u64, w.notional + notional)
+            - w.commission)
             .to_f64()
             .max(0.0);
         let needed = other_gross + after.abs() as f64 * unit + fee;

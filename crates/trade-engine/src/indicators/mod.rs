@@ -15,11 +15,11 @@
 //!
 //! | indicator | first value after | seed |
 //! |---|---|---|
-//! | [`Sma`](crate::indicators::Sma) | `n` inputs | — |
-//! | [`Ema`](crate::indicators::Ema) | `n` inputs | SMA of the first `n` |
-//! | [`Atr`](crate::indicators::Atr) | `n + 1` bars | mean of the first `n` true ranges (bars 2..=n+1) |
-//! | [`Roc`](crate::indicators::Roc) | `n + 1` inputs | — |
-//! | [`EwmaVol`](crate::indicators::EwmaVol) | `n + 1` prices | mean squared return of the first `n` returns |
+//! | [`Sma`] | `n` inputs | — |
+//! | [`Ema`] | `n` inputs | SMA of the first `n` |
+//! | [`Atr`] | `n + 1` bars | mean of the first `n` true ranges (bars 2..=n+1) |
+//! | [`Roc`] | `n + 1` inputs | — |
+//! | [`EwmaVol`] | `n + 1` prices | mean squared return of the first `n` returns |
 
 mod atr;
 mod ema;

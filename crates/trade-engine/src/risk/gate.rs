@@ -31,7 +31,11 @@ pub struct GateView<'a> {
 }
 
 fn refuse(intent: OrderIntent, rule: RiskRule, reason: String) -> Verdict {
-    Verdict::Refused(Refused { intent, rule, reason })
+    Verdict::Refused(Refused {
+        intent,
+        rule,
+        reason,
+    })
 }
 
 /// Cuts a signed delta `d` from `before` so that `|before + d| <= max_abs`,
@@ -72,7 +76,11 @@ pub fn check(limits: &RiskLimits, intent: OrderIntent, view: &GateView<'_>) -> V
     }
     let sym = &instrument.symbol;
     if view.kill_switch {
-        return refuse(intent, RiskRule::KillSwitch, "kill switch tripped: new entries are halted".into());
+        return refuse(
+            intent,
+            RiskRule::KillSwitch,
+            "kill switch tripped: new entries are halted".into(),
+        );
     }
     if view.blocked[i] {
         let reason = format!("{sym} hit its daily loss cap: no new entries until the next session");
@@ -122,7 +130,10 @@ pub fn check(limits: &RiskLimits, intent: OrderIntent, view: &GateView<'_>) -> V
             .filter(|&j| j != i)
             .map(|j| {
                 let q = view.portfolio.positions()[j].qty + view.pending[j];
-                let m = view.portfolio.mark_of(trade_core::InstrumentId(j as u32)).to_f64();
+                let m = view
+                    .portfolio
+                    .mark_of(trade_core::InstrumentId(j as u32))
+                    .to_f64();
                 q.abs() as f64 * m * f64::from(view.instruments[j].multiplier)
             })
             .sum();
@@ -156,7 +167,9 @@ pub fn check(limits: &RiskLimits, intent: OrderIntent, view: &GateView<'_>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trade_core::{ClientOrderId, Fill, InstrumentId, Money, OrderType, Price, Side, Symbol, TimeInForce};
+    use trade_core::{
+        ClientOrderId, Fill, InstrumentId, Money, OrderType, Price, Side, Symbol, TimeInForce,
+    };
 
     fn setup() -> (Vec<Instrument>, Portfolio) {
         let inst = vec![
@@ -170,11 +183,34 @@ mod tests {
     }
 
     fn buy(inst: u32, qty: u64) -> OrderIntent {
-        OrderIntent { instrument: InstrumentId(inst), side: Side::Buy, qty: Qty::new(qty), order_type: OrderType::Market, tif: TimeInForce::Day, tag: String::new() }
+        OrderIntent {
+            instrument: InstrumentId(inst),
+            side: Side::Buy,
+            qty: Qty::new(qty),
+            order_type: OrderType::Market,
+            tif: TimeInForce::Day,
+            tag: String::new(),
+        }
     }
 
-    fn verdict(limits: &RiskLimits, pf: &Portfolio, inst: &[Instrument], pending: &[i64], kill: bool, in_session: bool, intent: OrderIntent) -> Result<u64, RiskRule> {
-        let view = GateView { portfolio: pf, instruments: inst, pending, in_session, kill_switch: kill, blocked: &[false, false], ts: Timestamp::from_secs(0) };
+    fn verdict(
+        limits: &RiskLimits,
+        pf: &Portfolio,
+        inst: &[Instrument],
+        pending: &[i64],
+        kill: bool,
+        in_session: bool,
+        intent: OrderIntent,
+    ) -> Result<u64, RiskRule> {
+        let view = GateView {
+            portfolio: pf,
+            instruments: inst,
+            pending,
+            in_session,
+            kill_switch: kill,
+            blocked: &[false, false],
+            ts: Timestamp::from_secs(0),
+        };
         match check(limits, intent, &view) {
             Verdict::Approved(a) => Ok(a.intent().qty.get()),
             Verdict::Refused(r) => Err(r.rule),
@@ -185,23 +221,84 @@ mod tests {
     fn gate_table() {
         let (inst, mut pf) = setup();
         let none = RiskLimits::default();
-        let pos_cap = RiskLimits { max_position_pct: Some(0.5), ..RiskLimits::default() };
-        let gross = RiskLimits { max_gross_exposure_pct: Some(1.0), ..RiskLimits::default() };
-        let one = RiskLimits { max_open_positions: Some(1), ..RiskLimits::default() };
+        let pos_cap = RiskLimits {
+            max_position_pct: Some(0.5),
+            ..RiskLimits::default()
+        };
+        let gross = RiskLimits {
+            max_gross_exposure_pct: Some(1.0),
+            ..RiskLimits::default()
+        };
+        let one = RiskLimits {
+            max_open_positions: Some(1),
+            ..RiskLimits::default()
+        };
         // 100k equity; SPY at 100, QQQ at 200.
-        assert_eq!(verdict(&none, &pf, &inst, &[0, 0], false, true, buy(0, 100)), Ok(100), "no limits");
-        assert_eq!(verdict(&none, &pf, &inst, &[0, 0], false, false, buy(0, 100)), Err(RiskRule::MarketHours), "closed");
-        assert_eq!(verdict(&pos_cap, &pf, &inst, &[0, 0], false, true, buy(0, 800)), Ok(500), "cut to 50k/100");
-        assert_eq!(verdict(&pos_cap, &pf, &inst, &[500, 0], false, true, buy(0, 10)), Err(RiskRule::MaxPosition), "pending counts");
-        assert_eq!(verdict(&gross, &pf, &inst, &[0, 400], false, true, buy(0, 800)), Ok(200), "80k pending in QQQ leaves 20k");
-        assert_eq!(verdict(&none, &pf, &inst, &[0, 0], true, true, buy(0, 1)), Err(RiskRule::KillSwitch), "kill switch");
-        assert_eq!(verdict(&one, &pf, &inst, &[0, 10], false, true, buy(0, 1)), Err(RiskRule::MaxOpenPositions), "one open");
-        let bad_tick = OrderIntent { order_type: OrderType::Limit { limit: "100.001".parse().unwrap() }, ..buy(0, 1) };
-        assert_eq!(verdict(&none, &pf, &inst, &[0, 0], false, true, bad_tick), Err(RiskRule::InvalidOrder), "tick");
+        assert_eq!(
+            verdict(&none, &pf, &inst, &[0, 0], false, true, buy(0, 100)),
+            Ok(100),
+            "no limits"
+        );
+        assert_eq!(
+            verdict(&none, &pf, &inst, &[0, 0], false, false, buy(0, 100)),
+            Err(RiskRule::MarketHours),
+            "closed"
+        );
+        assert_eq!(
+            verdict(&pos_cap, &pf, &inst, &[0, 0], false, true, buy(0, 800)),
+            Ok(500),
+            "cut to 50k/100"
+        );
+        assert_eq!(
+            verdict(&pos_cap, &pf, &inst, &[500, 0], false, true, buy(0, 10)),
+            Err(RiskRule::MaxPosition),
+            "pending counts"
+        );
+        assert_eq!(
+            verdict(&gross, &pf, &inst, &[0, 400], false, true, buy(0, 800)),
+            Ok(200),
+            "80k pending in QQQ leaves 20k"
+        );
+        assert_eq!(
+            verdict(&none, &pf, &inst, &[0, 0], true, true, buy(0, 1)),
+            Err(RiskRule::KillSwitch),
+            "kill switch"
+        );
+        assert_eq!(
+            verdict(&one, &pf, &inst, &[0, 10], false, true, buy(0, 1)),
+            Err(RiskRule::MaxOpenPositions),
+            "one open"
+        );
+        let bad_tick = OrderIntent {
+            order_type: OrderType::Limit {
+                limit: "100.001".parse().unwrap(),
+            },
+            ..buy(0, 1)
+        };
+        assert_eq!(
+            verdict(&none, &pf, &inst, &[0, 0], false, true, bad_tick),
+            Err(RiskRule::InvalidOrder),
+            "tick"
+        );
         // Reductions pass even with the kill switch on.
-        pf.apply_fill(&Fill { order_id: ClientOrderId(1), instrument: InstrumentId(0), side: Side::Buy, qty: Qty::new(10), price: Price::from_cents(10_000), commission: Money::ZERO, ts: Timestamp::from_secs(0) });
-        let sell = OrderIntent { side: Side::Sell, ..buy(0, 10) };
-        assert_eq!(verdict(&none, &pf, &inst, &[0, 0], true, true, sell), Ok(10), "reduce under kill switch");
+        pf.apply_fill(&Fill {
+            order_id: ClientOrderId(1),
+            instrument: InstrumentId(0),
+            side: Side::Buy,
+            qty: Qty::new(10),
+            price: Price::from_cents(10_000),
+            commission: Money::ZERO,
+            ts: Timestamp::from_secs(0),
+        });
+        let sell = OrderIntent {
+            side: Side::Sell,
+            ..buy(0, 10)
+        };
+        assert_eq!(
+            verdict(&none, &pf, &inst, &[0, 0], true, true, sell),
+            Ok(10),
+            "reduce under kill switch"
+        );
     }
 
     #[test]

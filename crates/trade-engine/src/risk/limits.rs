@@ -62,12 +62,30 @@ impl RiskLimits {
     pub fn validate(&self, max_leverage: f64) -> Result<(), Vec<String>> {
         let mut errs = Vec::new();
         fraction("max_position_pct", self.max_position_pct, 10.0, &mut errs);
-        fraction("max_gross_exposure_pct", self.max_gross_exposure_pct, 10.0, &mut errs);
-        fraction("daily_loss_limit_pct", self.daily_loss_limit_pct, 1.0, &mut errs);
+        fraction(
+            "max_gross_exposure_pct",
+            self.max_gross_exposure_pct,
+            10.0,
+            &mut errs,
+        );
+        fraction(
+            "daily_loss_limit_pct",
+            self.daily_loss_limit_pct,
+            1.0,
+            &mut errs,
+        );
         fraction("max_drawdown_pct", self.max_drawdown_pct, 1.0, &mut errs);
-        fraction("instrument_daily_loss_pct", self.instrument_daily_loss_pct, 1.0, &mut errs);
+        fraction(
+            "instrument_daily_loss_pct",
+            self.instrument_daily_loss_pct,
+            1.0,
+            &mut errs,
+        );
         if self.max_open_positions == Some(0) {
-            errs.push("risk.max_open_positions = 0 forbids every trade; remove it or set at least 1".into());
+            errs.push(
+                "risk.max_open_positions = 0 forbids every trade; remove it or set at least 1"
+                    .into(),
+            );
         }
         if let (Some(pos), Some(gross)) = (self.max_position_pct, self.max_gross_exposure_pct)
             && pos > gross
@@ -118,9 +136,14 @@ mod tests {
         let errs = l.validate(1.0).unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs[0].contains("max_open_positions"));
-        assert!(errs[1].contains("max_position_pct (0.8) exceeds risk.max_gross_exposure_pct (0.5)"));
+        assert!(
+            errs[1].contains("max_position_pct (0.8) exceeds risk.max_gross_exposure_pct (0.5)")
+        );
         assert!(errs[2].contains("daily_loss_limit_pct (0.3) exceeds risk.max_drawdown_pct (0.2)"));
-        let lev = RiskLimits { max_gross_exposure_pct: Some(2.0), ..RiskLimits::default() };
+        let lev = RiskLimits {
+            max_gross_exposure_pct: Some(2.0),
+            ..RiskLimits::default()
+        };
         assert!(lev.validate(1.0).unwrap_err()[0].contains("account.max_leverage"));
         assert!(RiskLimits::default().validate(1.0).is_ok());
     }

@@ -93,7 +93,13 @@ impl RiskState {
                 let loss = (self.inst_day_start[i] - instrument_pnl(pf, id)).to_f64();
                 if loss > cap {
                     self.blocked[i] = true;
-                    newly_blocked.push((id, format!("lost {loss:.2} this session, cap {pct} x {:.2} = {cap:.2}", self.day_start_equity.to_f64())));
+                    newly_blocked.push((
+                        id,
+                        format!(
+                            "lost {loss:.2} this session, cap {pct} x {:.2} = {cap:.2}",
+                            self.day_start_equity.to_f64()
+                        ),
+                    ));
                 }
             }
         }
@@ -105,20 +111,26 @@ impl RiskState {
             && e < self.day_start_equity.to_f64() * (1.0 - pct)
         {
             let start = self.day_start_equity.to_f64();
-            Some((RiskRule::DailyLossLimit, format!(
-                "equity {e:.2} is {:.2}% below the session's starting equity {start:.2} (limit {:.2}%)",
-                (1.0 - e / start) * 100.0,
-                pct * 100.0
-            )))
+            Some((
+                RiskRule::DailyLossLimit,
+                format!(
+                    "equity {e:.2} is {:.2}% below the session's starting equity {start:.2} (limit {:.2}%)",
+                    (1.0 - e / start) * 100.0,
+                    pct * 100.0
+                ),
+            ))
         } else if let Some(pct) = limits.max_drawdown_pct
             && e < self.peak_equity.to_f64() * (1.0 - pct)
         {
             let peak = self.peak_equity.to_f64();
-            Some((RiskRule::MaxDrawdown, format!(
-                "equity {e:.2} is {:.2}% below its peak {peak:.2} (limit {:.2}%)",
-                (1.0 - e / peak) * 100.0,
-                pct * 100.0
-            )))
+            Some((
+                RiskRule::MaxDrawdown,
+                format!(
+                    "equity {e:.2} is {:.2}% below its peak {peak:.2} (limit {:.2}%)",
+                    (1.0 - e / peak) * 100.0,
+                    pct * 100.0
+                ),
+            ))
         } else {
             None
         };

@@ -40,7 +40,18 @@ impl<'a> Context<'a> {
         intents: &'a mut Vec<OrderIntent>,
         cancels: &'a mut Vec<ClientOrderId>,
     ) -> Self {
-        Context { ts, instruments, series, seen, portfolio, own_positions, working, strategy, intents, cancels }
+        Context {
+            ts,
+            instruments,
+            series,
+            seen,
+            portfolio,
+            own_positions,
+            working,
+            strategy,
+            intents,
+            cancels,
+        }
     }
 
     /// The current instant (close time of the bars being delivered).
@@ -60,7 +71,10 @@ impl<'a> Context<'a> {
 
     /// The id of the instrument with this symbol, if it is in the run.
     pub fn find(&self, symbol: &Symbol) -> Option<InstrumentId> {
-        self.instruments.iter().position(|i| &i.symbol == symbol).map(|i| InstrumentId(i as u32))
+        self.instruments
+            .iter()
+            .position(|i| &i.symbol == symbol)
+            .map(|i| InstrumentId(i as u32))
     }
 
     /// The bars of `id` that have closed so far, oldest first (the last one
@@ -102,14 +116,18 @@ impl<'a> Context<'a> {
     /// This strategy's working orders on `id`.
     pub fn working_orders(&self, id: InstrumentId) -> impl Iterator<Item = &Order> + '_ {
         let me = self.strategy;
-        self.working.iter().filter(move |o| o.intent.instrument == id && &o.strategy == me)
+        self.working
+            .iter()
+            .filter(move |o| o.intent.instrument == id && &o.strategy == me)
     }
 
     /// Signed units still to fill in this strategy's working orders on `id`
     /// (plus intents already submitted in this callback).
     pub fn pending(&self, id: InstrumentId) -> i64 {
-        let working: i64 =
-            self.working_orders(id).map(|o| o.remaining().signed() * o.intent.side.sign()).sum();
+        let working: i64 = self
+            .working_orders(id)
+            .map(|o| o.remaining().signed() * o.intent.side.sign())
+            .sum();
         let new: i64 = self
             .intents
             .iter()
@@ -138,7 +156,15 @@ impl<'a> Context<'a> {
     }
 
     /// Submits a limit order.
-    pub fn limit(&mut self, id: InstrumentId, side: Side, qty: Qty, limit: Price, tif: TimeInForce, tag: &str) {
+    pub fn limit(
+        &mut self,
+        id: InstrumentId,
+        side: Side,
+        qty: Qty,
+        limit: Price,
+        tif: TimeInForce,
+        tag: &str,
+    ) {
         self.submit(OrderIntent {
             instrument: id,
             side,
@@ -150,7 +176,15 @@ impl<'a> Context<'a> {
     }
 
     /// Submits a stop order.
-    pub fn stop(&mut self, id: InstrumentId, side: Side, qty: Qty, stop: Price, tif: TimeInForce, tag: &str) {
+    pub fn stop(
+        &mut self,
+        id: InstrumentId,
+        side: Side,
+        qty: Qty,
+        stop: Price,
+        tif: TimeInForce,
+        tag: &str,
+    ) {
         self.submit(OrderIntent {
             instrument: id,
             side,

@@ -159,13 +159,19 @@ impl Params {
                 (Some(v), _) => v.clone(),
                 (None, Some(d)) => d.clone(),
                 (None, None) => {
-                    return Err(ParamError::Missing { strategy: strategy.to_string(), name: spec.name.to_string() });
+                    return Err(ParamError::Missing {
+                        strategy: strategy.to_string(),
+                        name: spec.name.to_string(),
+                    });
                 }
             };
             let v = coerce(strategy, spec, v)?;
             values.insert(spec.name.to_string(), v);
         }
-        Ok(Params { strategy: strategy.to_string(), values })
+        Ok(Params {
+            strategy: strategy.to_string(),
+            values,
+        })
     }
 
     /// The strategy type these belong to.
@@ -221,7 +227,11 @@ impl Params {
     /// An error about parameter `name` for the strategy's factory to return
     /// when two parameters contradict each other.
     pub fn invalid(&self, name: &str, message: impl Into<String>) -> ParamError {
-        ParamError::Invalid { strategy: self.strategy.clone(), name: name.to_string(), message: message.into() }
+        ParamError::Invalid {
+            strategy: self.strategy.clone(),
+            name: name.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -255,14 +265,19 @@ fn coerce(strategy: &str, spec: &ParamSpec, v: ParamValue) -> Result<ParamValue,
         if let Some(x) = x
             && !(lo..=hi).contains(&x)
         {
-            return Err(invalid(format!("{x} is outside the allowed range {lo}..={hi}")));
+            return Err(invalid(format!(
+                "{x} is outside the allowed range {lo}..={hi}"
+            )));
         }
     }
     if !spec.choices.is_empty()
         && let ParamValue::Str(s) = &v
         && !spec.choices.contains(&s.as_str())
     {
-        return Err(invalid(format!("{s:?} is not one of {}", spec.choices.join(", "))));
+        return Err(invalid(format!(
+            "{s:?} is not one of {}",
+            spec.choices.join(", ")
+        )));
     }
     Ok(v)
 }
@@ -273,26 +288,81 @@ mod tests {
 
     fn specs() -> Vec<ParamSpec> {
         vec![
-            ParamSpec { name: "fast", kind: ParamKind::Int, default: Some(ParamValue::Int(20)), range: Some((1.0, 1000.0)), choices: &[], help: "" },
-            ParamSpec { name: "frac", kind: ParamKind::Float, default: None, range: Some((0.0, 1.0)), choices: &[], help: "" },
-            ParamSpec { name: "mode", kind: ParamKind::Str, default: Some(ParamValue::Str("long_only".into())), range: None, choices: &["long_only", "long_short"], help: "" },
+            ParamSpec {
+                name: "fast",
+                kind: ParamKind::Int,
+                default: Some(ParamValue::Int(20)),
+                range: Some((1.0, 1000.0)),
+                choices: &[],
+                help: "",
+            },
+            ParamSpec {
+                name: "frac",
+                kind: ParamKind::Float,
+                default: None,
+                range: Some((0.0, 1.0)),
+                choices: &[],
+                help: "",
+            },
+            ParamSpec {
+                name: "mode",
+                kind: ParamKind::Str,
+                default: Some(ParamValue::Str("long_only".into())),
+                range: None,
+                choices: &["long_only", "long_short"],
+                help: "",
+            },
         ]
     }
 
+    type Case = (Vec<(&'static str, ParamValue)>, Result<(), &'static str>);
+
     #[test]
     fn resolve_table() {
-        let cases: Vec<(Vec<(&str, ParamValue)>, Result<(), &str>)> = vec![
+        let cases: Vec<Case> = vec![
             (vec![("frac", ParamValue::Int(1))], Ok(())),
-            (vec![], Err("missing required parameter `frac` for strategy `s`")),
-            (vec![("frac", ParamValue::Float(0.5)), ("fsat", ParamValue::Int(3))], Err("unknown parameter `fsat` for strategy `s` (known: fast, frac, mode)")),
-            (vec![("frac", ParamValue::Str("x".into()))], Err("parameter `frac` of strategy `s`: expected number, found \"x\"")),
-            (vec![("frac", ParamValue::Float(1.5))], Err("parameter `frac` of strategy `s`: 1.5 is outside the allowed range 0..=1")),
-            (vec![("frac", ParamValue::Float(0.1)), ("mode", ParamValue::Str("short".into()))], Err("parameter `mode` of strategy `s`: \"short\" is not one of long_only, long_short")),
-            (vec![("frac", ParamValue::Float(0.1)), ("fast", ParamValue::Float(2.0))], Err("parameter `fast` of strategy `s`: expected integer, found 2")),
+            (
+                vec![],
+                Err("missing required parameter `frac` for strategy `s`"),
+            ),
+            (
+                vec![
+                    ("frac", ParamValue::Float(0.5)),
+                    ("fsat", ParamValue::Int(3)),
+                ],
+                Err("unknown parameter `fsat` for strategy `s` (known: fast, frac, mode)"),
+            ),
+            (
+                vec![("frac", ParamValue::Str("x".into()))],
+                Err("parameter `frac` of strategy `s`: expected number, found \"x\""),
+            ),
+            (
+                vec![("frac", ParamValue::Float(1.5))],
+                Err("parameter `frac` of strategy `s`: 1.5 is outside the allowed range 0..=1"),
+            ),
+            (
+                vec![
+                    ("frac", ParamValue::Float(0.1)),
+                    ("mode", ParamValue::Str("short".into())),
+                ],
+                Err(
+                    "parameter `mode` of strategy `s`: \"short\" is not one of long_only, long_short",
+                ),
+            ),
+            (
+                vec![
+                    ("frac", ParamValue::Float(0.1)),
+                    ("fast", ParamValue::Float(2.0)),
+                ],
+                Err("parameter `fast` of strategy `s`: expected integer, found 2"),
+            ),
         ];
         for (i, (given, want)) in cases.into_iter().enumerate() {
-            let given: BTreeMap<String, ParamValue> = given.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            let got = Params::resolve("s", &specs(), &given).map(|_| ()).map_err(|e| e.to_string());
+            let given: BTreeMap<String, ParamValue> =
+                given.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let got = Params::resolve("s", &specs(), &given)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
             assert_eq!(got, want.map_err(str::to_string), "case {i}");
         }
     }

@@ -45,7 +45,15 @@ impl Registry {
         params: Vec<ParamSpec>,
         factory: StrategyFactory,
     ) {
-        self.entries.insert(name, StrategyInfo { name, description, params, factory });
+        self.entries.insert(
+            name,
+            StrategyInfo {
+                name,
+                description,
+                params,
+                factory,
+            },
+        );
     }
 
     /// All registered types, by name.
@@ -63,7 +71,11 @@ impl Registry {
     /// # Errors
     /// [`ParamError`] for an unknown strategy type (reported as an unknown
     /// parameter-less strategy) or any parameter problem.
-    pub fn resolve(&self, name: &str, given: &BTreeMap<String, ParamValue>) -> Result<Params, ParamError> {
+    pub fn resolve(
+        &self,
+        name: &str,
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Result<Params, ParamError> {
         let info = self.get(name).ok_or_else(|| self.unknown(name))?;
         Params::resolve(name, &info.params, given)
     }
@@ -73,8 +85,14 @@ impl Registry {
     /// # Errors
     /// [`ParamError`] when the type is unknown or the factory rejects the
     /// parameters (e.g. fast period >= slow period).
-    pub fn build(&self, params: &Params, instruments: &[InstrumentId]) -> Result<Box<dyn Strategy>, ParamError> {
-        let info = self.get(params.strategy()).ok_or_else(|| self.unknown(params.strategy()))?;
+    pub fn build(
+        &self,
+        params: &Params,
+        instruments: &[InstrumentId],
+    ) -> Result<Box<dyn Strategy>, ParamError> {
+        let info = self
+            .get(params.strategy())
+            .ok_or_else(|| self.unknown(params.strategy()))?;
         (info.factory)(params, instruments)
     }
 
