@@ -1,9 +1,9 @@
 //! Position sizing: how many units a strategy's target position holds.
 //!
-//! A [`Sizing`](crate::sizing::Sizing) is the configured rule (from the
+//! A [`Sizing`] is the configured rule (from the
 //! common strategy parameters of
-//! [`sizing_params`](crate::sizing::sizing_params)); a
-//! [`Sizer`](crate::sizing::Sizer) applies it to one instrument, keeping
+//! [`sizing_params`]); a
+//! [`Sizer`] applies it to one instrument, keeping
 //! the volatility estimate the volatility target needs.
 //!
 //! - **fixed**: always `qty` units;
@@ -11,7 +11,7 @@
 //! - **vol_target**: the position whose annualised volatility is `target ×
 //!   equity`: notional `= equity × min(target / σ, max_fraction)`, with `σ`
 //!   the instrument's annualised volatility, either `ATR(n) / price ×
-//!   sqrt(252)` (Wilder ATR, see [`Atr`](crate::indicators::Atr)) or the
+//!   sqrt(252)` (Wilder ATR, see [`Atr`]) or the
 //!   EWMA volatility of log returns with `lambda = 1 - 2 / (n + 1)` (see
 //!   [`EwmaVol::with_span`](crate::indicators::EwmaVol::with_span)).
 //!   While the estimator warms up (`n + 1` bars) the target is **0 units**:
