@@ -1,0 +1,14 @@
+//! One module per subcommand.
+
+/// `trade backtest`.
+pub mod backtest;
+/// `trade bench`.
+pub mod bench;
+/// `trade calendar`.
+pub mod calendar;
+/// `trade data check`.
+pub mod data_check;
+/// `trade plan`.
+pub mod plan;
+/// `trade strategies`.
+pub mod strategies;

@@ -1,0 +1,237 @@
+//! Configuration: TOML (the file), `.env` and `TRADE_*` environment
+//! variables, then `--set` flags; strict about unknown keys and types;
+//! validated once into a [`LoadedConfig`] the commands run from; hashed
+//! canonically (sorted-key JSON of the effective config, SHA-256).
+
+mod layers;
+mod raw;
+mod validated;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use trade_core::InstrumentId;
+use trade_engine::strategy::Registry;
+
+pub use layers::{Override, RESERVED_ENV, env_overrides, parse_set};
+pub use raw::{MetricsSection, RawConfig, RunSection, StrategySection};
+pub use validated::{AdjustMode, DataEntry, StrategyPlan, resolve};
+
+/// A configuration problem, as one line naming the file and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    /// The config file.
+    pub source: PathBuf,
+    /// The effective raw config (file + overrides, defaults filled).
+    pub raw: RawConfig,
+    /// The effective config as TOML.
+    pub effective_toml: String,
+    /// SHA-256 (hex) of the canonical effective config.
+    pub hash: String,
+    /// Data per symbol, in instrument-id order (sorted by symbol).
+    pub data: Vec<DataEntry>,
+    /// Strategies in config order.
+    pub strategies: Vec<StrategyPlan>,
+    /// Benchmark instrument.
+    pub benchmark: InstrumentId,
+}
+
+/// Where the layers come from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `--set` overrides, in order.
+    pub sets: Vec<String>,
+    /// The process environment (name, value).
+    pub env: Vec<(String, String)>,
+    /// A `.env` file's path and text, if present.
+    pub dotenv: Option<(PathBuf, String)>,
+}
+
+impl Sources {
+    /// The real environment and `./.env`.
+    pub fn from_process(sets: Vec<String>) -> Self {
+        let env = std::env::vars()
+            .filter(|(k, _)| k.starts_with("TRADE_"))
+            .collect();
+        let dotenv = std::fs::read_to_string(".env")
+            .ok()
+            .map(|t| (PathBuf::from(".env"), t));
+        Sources { sets, env, dotenv }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |p| before.len() - p - 1)
+        + 1;
+    (line, col)
+}
+
+/// The dotted key at `offset`: the `key = ...` on that line, prefixed by
+/// the nearest `[table]` header above it. `None` if the line has no key.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |p| p + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    let key = line.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let header = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match header {
+        Some(h) if !h.is_empty() => format!("{h}.{key}"),
+        _ => key.to_string(),
+    })
+}
+
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let msg = e.message().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            let key = key_at(text, span.start)
+                .filter(|k| !msg.contains(k.rsplit('.').next().unwrap_or(k)));
+            let key = key.map(|k| format!(" (key `{k}`)")).unwrap_or_else(|| {
+                let start = text[..span.start.min(text.len())]
+                    .rfind('\n')
+                    .map_or(0, |p| p + 1);
+                let near: String = text[start..]
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .chars()
+                    .take(60)
+                    .collect();
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (near `{near}`)")
+                }
+            });
+            ConfigError(format!("{}:{line}:{col}: {msg}{key}", path.display()))
+        }
+        None => ConfigError(format!("{}: {msg}", path.display())),
+    }
+}
+
+/// Loads, layers and validates a config file.
+///
+/// # Errors
+/// [`ConfigError`] naming the file (with line and column for syntax and
+/// type errors in the file), the key, and what was expected.
+pub fn load(
+    path: &Path,
+    sources: &Sources,
+    registry: &Registry,
+) -> Result<LoadedConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| toml_error(path, &text, &e))?;
+    // Check the file on its own first, so its errors carry line numbers.
+    toml::from_str::<RawConfig>(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let mut overrides = env_overrides(
+        sources
+            .dotenv
+            .as_ref()
+            .map(|(p, t)| (p.as_path(), t.as_str())),
+        &sources.env,
+    );
+    for s in &sources.sets {
+        overrides.push(parse_set(s).map_err(ConfigError)?);
+    }
+    for ov in &overrides {
+        layers::apply(&mut table, ov)
+            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    }
+    let raw = RawConfig::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let origins: Vec<String> = overrides
+            .iter()
+            .map(|o| format!("{}={} ({})", o.key, o.value, o.origin))
+            .collect();
+        ConfigError(format!(
+            "{}: {} (after overrides: {})",
+            path.display(),
+            e.message().replace('\n', " "),
+            origins.join(", ")
+        ))
+    })?;
+    validated::check_sections(path, &raw)?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut data = Vec::new();
+    let mut symbols = BTreeMap::new();
+    for (i, (sym, t)) in raw.data.iter().enumerate() {
+        let entry = validated::data_entry(path, &base, sym, t)?;
+        if symbols
+            .insert(entry.instrument.symbol.to_string(), InstrumentId(i as u32))
+            .is_some()
+        {
+            return Err(ConfigError(format!(
+                "{}: data.{sym}: symbol configured twice (keys differ only in case)",
+                path.display()
+            )));
+        }
+        data.push(entry);
+    }
+    let strategies = raw
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(i, s)| validated::strategy_plan(path, i, s, &symbols, registry))
+        .collect::<Result<Vec<_>, _>>()?;
+    let benchmark = match &raw.run.benchmark {
+        Some(b) => symbols[&b.to_ascii_uppercase()],
+        None => strategies[0].instruments[0],
+    };
+    let effective_toml = toml::to_string_pretty(&raw).map_err(|e| {
+        ConfigError(format!(
+            "{}: cannot serialise the effective config: {e}",
+            path.display()
+        ))
+    })?;
+    let hash = canonical_hash(&raw)?;
+    Ok(LoadedConfig {
+        source: path.to_path_buf(),
+        raw,
+        effective_toml,
+        hash,
+        data,
+        strategies,
+        benchmark,
+    })
+}
+
+/// SHA-256 of the effective config serialised as JSON with sorted keys.
+///
+/// # Errors
+/// If the config cannot be serialised (non-finite numbers).
+pub fn canonical_hash(raw: &RawConfig) -> Result<String, ConfigError> {
+    let value =
+        serde_json::to_value(raw).map_err(|e| ConfigError(format!("cannot hash config: {e}")))?;
+    let text = serde_json::to_string(&value)
+        .map_err(|e| ConfigError(format!("cannot hash config: {e}")))?;
+    Ok(hex(&Sha256::digest(text.as_bytes())))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

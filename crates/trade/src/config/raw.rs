@@ -1,0 +1,104 @@
+//! The configuration as written (`RawConfig`): serde structs with every
+//! default, strict about unknown keys. Validation into what the engine
+//! runs happens in [`super::validated`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use trade_engine::broker::{AccountConfig, CommissionModel, FillConfig};
+use trade_engine::risk::RiskLimits;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Run identity, period and output.
+    #[serde(default)]
+    pub run: RunSection,
+    /// Cash, leverage, shorting.
+    #[serde(default)]
+    pub account: AccountConfig,
+    /// Fill model.
+    #[serde(default)]
+    pub fill: FillConfig,
+    /// Commission model.
+    #[serde(default)]
+    pub commission: CommissionModel,
+    /// Risk limits.
+    #[serde(default)]
+    pub risk: RiskLimits,
+    /// Metric conventions.
+    #[serde(default)]
+    pub metrics: MetricsSection,
+    /// Bar data per symbol: `[data.SPY]` tables.
+    #[serde(default)]
+    pub data: BTreeMap<String, toml::Table>,
+    /// Strategy instances: `[[strategies]]`.
+    #[serde(default)]
+    pub strategies: Vec<StrategySection>,
+}
+
+/// `[run]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSection {
+    /// A label that starts the run id.
+    pub name: Option<String>,
+    /// Where run folders go (relative to the working directory).
+    pub output_dir: PathBuf,
+    /// First session date to trade (inclusive); earlier bars are dropped.
+    pub start: Option<Date>,
+    /// Last session date (inclusive).
+    pub end: Option<Date>,
+    /// Symbol whose buy-and-hold is the benchmark (default: the first symbol).
+    pub benchmark: Option<String>,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection {
+            name: None,
+            output_dir: PathBuf::from("runs"),
+            start: None,
+            end: None,
+            benchmark: None,
+        }
+    }
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSection {
+    /// Annual risk-free rate for Sharpe and Sortino (e.g. 0.02).
+    pub risk_free_rate: f64,
+    /// Periods per year for annualisation of daily returns.
+    pub periods_per_year: f64,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        MetricsSection {
+            risk_free_rate: 0.0,
+            periods_per_year: 252.0,
+        }
+    }
+}
+
+/// One `[[strategies]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategySection {
+    /// Instance name (unique).
+    pub name: String,
+    /// Registered strategy type (`trade strategies` lists them).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Symbols it trades (keys of `[data]`).
+    pub symbols: Vec<String>,
+    /// Parameters of the type.
+    #[serde(default)]
+    pub params: toml::Table,
+}

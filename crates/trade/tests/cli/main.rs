@@ -1,0 +1,7 @@
+//! End-to-end tests that run the `trade` binary as a user would. All
+//! integration tests build into this one binary (one link, not many).
+
+mod backtest;
+mod bad_input;
+mod commands;
+mod harness;
