@@ -113,7 +113,7 @@ pub fn run_backtest(
 ) -> Result<BacktestResult, BacktestError> {
     validate_inputs(instruments, series, &strategies)?;
     let mut run = Run::new(spec, instruments, series, hours, strategies);
-    run.go(progress);
+    run.go(progress)?;
     Ok(run.finish())
 }
 
@@ -127,24 +127,6 @@ fn validate_inputs(
             series: series.len(),
             instruments: instruments.len(),
         });
-    }
-    for (i, s) in series.iter().enumerate() {
-        let symbol = || instruments[i].symbol.to_string();
-        for (k, b) in s.iter().enumerate() {
-            if b.instrument.index() != i {
-                return Err(BacktestError::WrongInstrument {
-                    symbol: symbol(),
-                    found: b.instrument.0,
-                });
-            }
-            if k > 0 && b.ts <= s[k - 1].ts {
-                return Err(BacktestError::Unsorted {
-                    symbol: symbol(),
-                    index: k,
-                    ts: b.ts,
-                });
-            }
-        }
     }
     for st in strategies {
         if let Some(id) = st
@@ -184,8 +166,8 @@ struct Run<'a> {
     series: &'a [Vec<Bar>],
     hours: &'a MarketHours,
     slots: Vec<StrategySlot>,
-    /// For each instrument, the strategies subscribed to it.
-    subscribers: Vec<Vec<u32>>,
+    /// `subscribed[i * n_strategies + s]`: strategy `s` receives bars of instrument `i`.
+    subscribed: Vec<bool>,
     portfolio: Portfolio,
     broker: SimBroker,
     risk: RiskState,
@@ -205,6 +187,8 @@ struct Run<'a> {
     touched: Vec<InstrumentId>,
     /// Orders the gate refused, told to their strategy at its next callback.
     refused: Vec<Order>,
+    /// Whether instruments touched per instant are needed (per-instrument loss cap).
+    track_touched: bool,
 }
 
 impl<'a> Run<'a> {
@@ -218,12 +202,10 @@ impl<'a> Run<'a> {
         let n = instruments.len();
         let multipliers: Vec<u32> = instruments.iter().map(|i| i.multiplier).collect();
         let cash = spec.account.initial_cash;
-        let mut subscribers = vec![Vec::new(); n];
+        let mut subscribed = vec![false; n * slots.len()];
         for (s, slot) in slots.iter().enumerate() {
             for id in &slot.instruments {
-                if !subscribers[id.index()].contains(&(s as u32)) {
-                    subscribers[id.index()].push(s as u32);
-                }
+                subscribed[id.index() * slots.len() + s] = true;
             }
         }
         let total: usize = series.iter().map(Vec::len).sum();
@@ -233,7 +215,7 @@ impl<'a> Run<'a> {
             instruments,
             series,
             hours,
-            subscribers,
+            subscribed,
             portfolio: Portfolio::new(cash, &multipliers),
             broker: SimBroker::new(
                 spec.fill.clone(),
@@ -269,10 +251,11 @@ impl<'a> Run<'a> {
             newly_blocked: Vec::new(),
             touched: Vec::with_capacity(n),
             refused: Vec::new(),
+            track_touched: spec.risk.instrument_daily_loss_pct.is_some(),
         }
     }
 
-    fn go(&mut self, progress: Progress<'_>) {
+    fn go(&mut self, progress: Progress<'_>) -> Result<(), BacktestError> {
         let total: u64 = self.series.iter().map(|s| s.len() as u64).sum();
         {
             let ts = self.next_instant().unwrap_or_default();
@@ -283,6 +266,7 @@ impl<'a> Run<'a> {
         }
         let mut next_report = 1u64 << 16;
         while let Some(ts) = self.next_instant() {
+            self.check_order(ts)?;
             self.instant(ts);
             if self.out.bars >= next_report {
                 progress(self.out.bars, total);
@@ -290,10 +274,45 @@ impl<'a> Run<'a> {
             }
         }
         progress(self.out.bars, total);
+        Ok(())
+    }
+
+    /// Every bar of the instant belongs to its series and comes strictly
+    /// after the previous bar of that series. Checked here, on data the
+    /// loop reads anyway, instead of in a separate pass over all bars.
+    fn check_order(&self, ts: Timestamp) -> Result<(), BacktestError> {
+        for &i in &self.group {
+            let k = self.seen[i];
+            let s = &self.series[i];
+            let symbol = || self.instruments[i].symbol.to_string();
+            if s[k].instrument.index() != i {
+                return Err(BacktestError::WrongInstrument {
+                    symbol: symbol(),
+                    found: s[k].instrument.0,
+                });
+            }
+            if k > 0 && s[k - 1].ts >= ts {
+                return Err(BacktestError::Unsorted {
+                    symbol: symbol(),
+                    index: k,
+                    ts,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The next instant and, in `self.group`, the instruments with a bar then.
     fn next_instant(&mut self) -> Option<Timestamp> {
+        if self.series.len() == 1 {
+            // One instrument: no merge needed; `group` stays [0].
+            let b = self.series[0].get(self.seen[0])?;
+            if self.group.len() != 1 {
+                self.group.clear();
+                self.group.push(0);
+            }
+            return Some(b.ts);
+        }
         self.group.clear();
         let mut best: Option<Timestamp> = None;
         for (i, s) in self.series.iter().enumerate() {
@@ -321,12 +340,15 @@ impl<'a> Run<'a> {
         };
         let in_session = self.in_session(session, ts);
         self.risk.begin_instant(session, &self.portfolio);
-        self.events.clear();
         self.touched.clear();
+        let busy = self.broker.has_working();
+        if busy {
+            self.events.clear();
+        }
         // Orders that reduce a position fill before the others, across all
         // instruments of the instant: a rotation's sells free the buying
         // power its buys need, whatever the instruments' id order.
-        if in_session && self.broker.has_working() {
+        if in_session && busy {
             for phase in [FillPhase::Reducing, FillPhase::Rest] {
                 for k in 0..self.group.len() {
                     let i = self.group[k];
@@ -346,13 +368,24 @@ impl<'a> Run<'a> {
             let bar = &self.series[i][self.seen[i]];
             self.portfolio.mark(bar.instrument, bar.close);
             self.seen[i] += 1;
-            self.touched.push(bar.instrument);
+            if self.track_touched {
+                self.touched.push(bar.instrument);
+            }
         }
         self.out.bars += self.group.len() as u64;
-        self.broker.expire(ts, &mut self.events);
-        self.book_events();
-        // Refusals were recorded when they happened; now their strategies hear of them.
-        self.events.closed.append(&mut self.refused);
+        if busy {
+            self.broker.expire(ts, &mut self.events);
+            self.book_events();
+        }
+        if !self.refused.is_empty() {
+            // Refusals were recorded when they happened; now their strategies hear of them.
+            if !busy {
+                self.events.clear();
+            }
+            self.events.closed.append(&mut self.refused);
+        } else if !busy && !self.events.is_empty() {
+            self.events.clear();
+        }
         self.check_kill_switch(ts);
         for s in 0..self.slots.len() {
             self.run_strategy(s, ts);
@@ -568,20 +601,16 @@ impl<'a> Run<'a> {
 
     fn run_strategy(&mut self, s: usize, ts: Timestamp) {
         let s32 = s as u32;
-        let has_events = !self.events.executions.is_empty() || !self.events.closed.is_empty();
-        let subscribed = self
-            .group
-            .iter()
-            .any(|&i| self.subscribers[i].contains(&s32));
+        let ns = self.slots.len();
+        let has_events = !self.events.is_empty();
+        let subscribed = self.group.iter().any(|&i| self.subscribed[i * ns + s]);
         if !subscribed && !has_events {
             return;
         }
-        let events = std::mem::take(&mut self.events);
-        let group = std::mem::take(&mut self.group);
         let owner = &self.order_owner;
         let series = self.series;
         let seen = &self.seen;
-        let subscribers = &self.subscribers;
+        let sub = &self.subscribed;
         let working = self.broker.working();
         let slot = &mut self.slots[s];
         let mut ctx = Context::new(
@@ -596,27 +625,27 @@ impl<'a> Run<'a> {
             &mut self.intents,
             &mut self.cancels,
         );
-        for e in &events.executions {
-            if owner[(e.fill.order_id.0 - 1) as usize] == s32 {
-                slot.strategy.on_fill(&mut ctx, &e.fill);
+        if has_events {
+            for e in &self.events.executions {
+                if owner[(e.fill.order_id.0 - 1) as usize] == s32 {
+                    slot.strategy.on_fill(&mut ctx, &e.fill);
+                }
             }
-        }
-        for o in &events.closed {
-            if o.status != OrderStatus::Filled && owner[(o.id.0 - 1) as usize] == s32 {
-                slot.strategy.on_order_closed(&mut ctx, o);
+            for o in &self.events.closed {
+                if o.status != OrderStatus::Filled && owner[(o.id.0 - 1) as usize] == s32 {
+                    slot.strategy.on_order_closed(&mut ctx, o);
+                }
             }
         }
         if subscribed {
-            for &i in &group {
-                if subscribers[i].contains(&s32) {
+            for &i in &self.group {
+                if sub[i * ns + s] {
                     let bar = &series[i][seen[i] - 1];
                     slot.strategy.on_bar(&mut ctx, bar);
                 }
             }
             slot.strategy.on_close(&mut ctx);
         }
-        self.events = events;
-        self.group = group;
     }
 
     /// Cancels and risk-checks what strategy `s` asked for.

@@ -77,6 +77,11 @@ pub struct BrokerEvents {
 }
 
 impl BrokerEvents {
+    /// Whether nothing happened.
+    pub fn is_empty(&self) -> bool {
+        self.executions.is_empty() && self.closed.is_empty()
+    }
+
     /// Empties both lists, keeping their capacity.
     pub fn clear(&mut self) {
         self.executions.clear();

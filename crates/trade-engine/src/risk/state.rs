@@ -81,6 +81,12 @@ impl RiskState {
         touched: &[InstrumentId],
         newly_blocked: &mut Vec<(InstrumentId, String)>,
     ) -> Option<KillSwitch> {
+        if limits.daily_loss_limit_pct.is_none()
+            && limits.max_drawdown_pct.is_none()
+            && limits.instrument_daily_loss_pct.is_none()
+        {
+            return None;
+        }
         let equity = pf.equity();
         self.peak_equity = self.peak_equity.max(equity);
         if let Some(pct) = limits.instrument_daily_loss_pct {
