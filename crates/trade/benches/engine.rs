@@ -25,17 +25,31 @@ fn engine(c: &mut Criterion) {
     let spec = BacktestSpec::default();
     let run = || {
         let slot = bench_strategy(&registry).unwrap();
-        run_backtest(&spec, &instruments, &series, &hours, vec![slot], &mut |_, _| {}).unwrap()
+        run_backtest(
+            &spec,
+            &instruments,
+            &series,
+            &hours,
+            vec![slot],
+            &mut |_, _| {},
+        )
+        .unwrap()
     };
     let r = run();
     assert_eq!(r.bars, 1_000_000);
     assert_eq!(r.equity.len(), 1_000_000);
-    assert!(r.fills.len() > 20_000, "the workload trades: {} fills", r.fills.len());
+    assert!(
+        r.fills.len() > 20_000,
+        "the workload trades: {} fills",
+        r.fills.len()
+    );
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(1_000_000));
     g.sample_size(20);
     // Dropping the result (tens of MB of ledgers) happens after the run.
-    g.bench_function("ma_crossover_20_50_1m_minute_bars", |b| b.iter_with_large_drop(run));
+    g.bench_function("ma_crossover_20_50_1m_minute_bars", |b| {
+        b.iter_with_large_drop(run)
+    });
     // The loop's own cost: the same bars and accounting, a strategy that never trades.
     g.bench_function("idle_strategy_1m_minute_bars", |b| {
         b.iter_with_large_drop(|| {
@@ -44,7 +58,15 @@ fn engine(c: &mut Criterion) {
                 instruments: vec![trade_core::InstrumentId(0)],
                 strategy: Box::new(Idle),
             };
-            run_backtest(&spec, &instruments, &series, &hours, vec![slot], &mut |_, _| {}).unwrap()
+            run_backtest(
+                &spec,
+                &instruments,
+                &series,
+                &hours,
+                vec![slot],
+                &mut |_, _| {},
+            )
+            .unwrap()
         })
     });
     g.finish();
