@@ -90,8 +90,9 @@ impl BrokerEvents {
 }
 
 #[derive(Debug, Clone)]
-struct Working {
-    order: Order,
+/// Bookkeeping of a working order, kept beside it (same index) so the
+/// orders themselves can be lent to strategies as a plain slice.
+struct Meta {
     expiry: Option<Timestamp>,
     commission: Money,
     notional: Money,
@@ -112,12 +113,10 @@ pub struct SimBroker {
     fill: FillConfig,
     commission: CommissionModel,
     account: AccountConfig,
-    working: Vec<Working>,
+    working: Vec<Order>,
+    meta: Vec<Meta>,
     /// Volume already filled on the current bar per instrument (for the cap).
     volume_used: Vec<(Timestamp, u64)>,
-    /// Snapshot of working orders for strategies' contexts.
-    view: Vec<Order>,
-    view_dirty: bool,
 }
 
 impl SimBroker {
@@ -134,32 +133,29 @@ impl SimBroker {
             account,
             working: Vec::new(),
             volume_used: vec![(Timestamp::from_nanos(i64::MIN), 0); n_instruments],
-            view: Vec::new(),
-            view_dirty: false,
+            meta: Vec::new(),
         }
     }
 
     /// Accepts an order (already risk-checked, with its id). `expiry` is
     /// when a DAY order lapses.
     pub fn accept(&mut self, order: Order, expiry: Option<Timestamp>) {
-        self.working.push(Working {
-            order,
+        self.working.push(order);
+        self.meta.push(Meta {
             expiry,
             commission: Money::ZERO,
             notional: Money::ZERO,
         });
-        self.view_dirty = true;
     }
 
     /// Working orders (for strategies' contexts).
-    pub fn working(&mut self) -> &[Order] {
-        if self.view_dirty {
-            self.view.clear();
-            self.view
-                .extend(self.working.iter().map(|w| w.order.clone()));
-            self.view_dirty = false;
-        }
-        &self.view
+    pub fn working(&self) -> &[Order] {
+        &self.working
+    }
+
+    fn remove(&mut self, i: usize) -> Order {
+        self.meta.remove(i);
+        self.working.remove(i)
     }
 
     /// Whether any order is working on the instrument of `bar`.
@@ -179,7 +175,7 @@ impl SimBroker {
     ) {
         let mut i = 0;
         while i < self.working.len() {
-            let o = &self.working[i].order;
+            let o = &self.working[i];
             if o.intent.instrument != bar.instrument {
                 i += 1;
                 continue;
@@ -193,9 +189,8 @@ impl SimBroker {
             }
             let done = self.try_fill(i, bar, instrument, portfolio, out);
             if done {
-                let w = self.working.remove(i);
-                out.closed.push(w.order);
-                self.view_dirty = true;
+                let o = self.remove(i);
+                out.closed.push(o);
             } else {
                 i += 1;
             }
@@ -212,26 +207,26 @@ impl SimBroker {
         out: &mut BrokerEvents,
     ) -> bool {
         let w = &mut self.working[i];
-        let side = w.order.intent.side;
+        let meta = &mut self.meta[i];
+        let side = w.intent.side;
         let m = match match_order(
-            w.order.intent.order_type,
+            w.intent.order_type,
             side,
-            w.order.triggered,
+            w.triggered,
             bar,
             self.fill.market,
         ) {
             Ok(m) => m,
             Err(triggered) => {
-                if triggered && !w.order.triggered {
-                    w.order.triggered = true;
-                    self.view_dirty = true;
+                if triggered && !w.triggered {
+                    w.triggered = true;
                 }
                 return false;
             }
         };
-        w.order.triggered |= m.triggered;
+        w.triggered |= m.triggered;
         let price = finalize_price(m, side, instrument.tick_size, self.fill.slippage_bps);
-        let mut qty = w.order.remaining();
+        let mut qty = w.remaining();
         if let Some(cap) = self.fill.volume_cap {
             let slot = &mut self.volume_used[bar.instrument.index()];
             if slot.0 != bar.ts {
@@ -247,6 +242,7 @@ impl SimBroker {
             &self.account,
             &self.commission,
             w,
+            meta,
             portfolio,
             instrument,
             side,
@@ -254,7 +250,7 @@ impl SimBroker {
             price,
         );
         if qty.is_zero() {
-            let o = &mut w.order;
+            let o = &mut *w;
             o.status = if o.filled.is_zero() {
                 OrderStatus::Rejected
             } else {
@@ -268,15 +264,15 @@ impl SimBroker {
             self.volume_used[bar.instrument.index()].1 += qty.get();
         }
         let trade_notional = Money::notional(price, qty, instrument.multiplier);
-        let new_notional = w.notional + trade_notional;
+        let new_notional = meta.notional + trade_notional;
         let total = self
             .commission
-            .order_total(w.order.filled.get() + qty.get(), new_notional);
-        let commission = (total - w.commission).max(Money::ZERO);
-        w.commission += commission;
-        w.notional = new_notional;
+            .order_total(w.filled.get() + qty.get(), new_notional);
+        let commission = (total - meta.commission).max(Money::ZERO);
+        meta.commission += commission;
+        meta.notional = new_notional;
         let fill = Fill {
-            order_id: w.order.id,
+            order_id: w.id,
             instrument: bar.instrument,
             side,
             qty,
@@ -286,9 +282,8 @@ impl SimBroker {
         };
         let realized = portfolio.apply_fill(&fill);
         out.executions.push(Execution { fill, realized });
-        let o = &mut w.order;
+        let o = &mut *w;
         o.filled = Qty::new(o.filled.get() + qty.get());
-        self.view_dirty = true;
         if o.remaining().is_zero() {
             o.status = OrderStatus::Filled;
             o.closed = Some(bar.ts);
@@ -347,13 +342,12 @@ impl SimBroker {
     pub fn expire(&mut self, ts: Timestamp, out: &mut BrokerEvents) {
         let mut i = 0;
         while i < self.working.len() {
-            if self.working[i].expiry.is_some_and(|e| e <= ts) {
-                let mut w = self.working.remove(i);
-                w.order.status = OrderStatus::Expired;
-                w.order.closed = Some(ts);
-                w.order.reason = Some("DAY order reached the session close".to_string());
-                out.closed.push(w.order);
-                self.view_dirty = true;
+            if self.meta[i].expiry.is_some_and(|e| e <= ts) {
+                let mut o = self.remove(i);
+                o.status = OrderStatus::Expired;
+                o.closed = Some(ts);
+                o.reason = Some("DAY order reached the session close".to_string());
+                out.closed.push(o);
             } else {
                 i += 1;
             }
@@ -368,21 +362,20 @@ impl SimBroker {
         reason: &str,
         out: &mut BrokerEvents,
     ) -> bool {
-        let Some(i) = self.working.iter().position(|w| w.order.id == id) else {
+        let Some(i) = self.working.iter().position(|o| o.id == id) else {
             return false;
         };
-        let mut w = self.working.remove(i);
-        w.order.status = OrderStatus::Cancelled;
-        w.order.closed = Some(ts);
-        w.order.reason = Some(reason.to_string());
-        out.closed.push(w.order);
-        self.view_dirty = true;
+        let mut o = self.remove(i);
+        o.status = OrderStatus::Cancelled;
+        o.closed = Some(ts);
+        o.reason = Some(reason.to_string());
+        out.closed.push(o);
         true
     }
 
     /// Cancels every working order.
     pub fn cancel_all(&mut self, ts: Timestamp, reason: &str, out: &mut BrokerEvents) {
-        let ids: Vec<ClientOrderId> = self.working.iter().map(|w| w.order.id).collect();
+        let ids: Vec<ClientOrderId> = self.working.iter().map(|o| o.id).collect();
         for id in ids {
             self.cancel(id, ts, reason, out);
         }
@@ -390,14 +383,14 @@ impl SimBroker {
 
     /// Orders still working at the end of a run, closed as cancelled.
     pub fn drain(&mut self, ts: Timestamp) -> Vec<Order> {
-        self.view_dirty = true;
+        self.meta.clear();
         self.working
             .drain(..)
-            .map(|mut w| {
-                w.order.status = OrderStatus::Cancelled;
-                w.order.closed = Some(ts);
-                w.order.reason = Some("end of data".to_string());
-                w.order
+            .map(|mut o| {
+                o.status = OrderStatus::Cancelled;
+                o.closed = Some(ts);
+                o.reason = Some("end of data".to_string());
+                o
             })
             .collect()
     }
@@ -411,14 +404,15 @@ impl SimBroker {
 fn buying_power_cap(
     account: &AccountConfig,
     commission: &CommissionModel,
-    w: &Working,
+    w: &Order,
+    m: &Meta,
     portfolio: &Portfolio,
     instrument: &Instrument,
     side: Side,
     qty: Qty,
     price: Price,
 ) -> (Qty, Option<String>) {
-    let id = w.order.intent.instrument;
+    let id = w.intent.instrument;
     let pos = portfolio.position(id).qty;
     let mut reason = None;
     let mut q = qty.signed();
@@ -447,8 +441,8 @@ fn buying_power_cap(
             break; // nothing, or a pure reduction: always allowed
         }
         let notional = Money::notional(price, Qty::new(q as u64), instrument.multiplier);
-        let fee = (commission.order_total(w.order.filled.get() + q as u64, w.notional + notional)
-            - w.commission)
+        let fee = (commission.order_total(w.filled.get() + q as u64, m.notional + notional)
+            - m.commission)
             .to_f64()
             .max(0.0);
         let needed = other_gross + after.abs() as f64 * unit + fee;
