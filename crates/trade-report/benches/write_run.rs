@@ -175,7 +175,6 @@ fn bench(c: &mut Criterion) {
         benchmark: bench,
         result: &res,
         metrics_config: MetricsConfig::default(),
-        wall_time_ms: 0,
     };
     let mut group = c.benchmark_group("write_run");
     group

@@ -416,7 +416,6 @@ fn activity(s: &Summary) -> Vec<Kv> {
             if s.risk.events > 0 { "warn" } else { "" },
         ),
         kv("Bars processed", count(s.bars_processed), ""),
-        kv("Wall time", format!("{} ms", count(s.wall_time_ms)), ""),
     ]
 }
 

@@ -55,6 +55,4 @@ pub struct RunInput<'a> {
     pub result: &'a BacktestResult,
     /// Annualisation and risk-free rate for the metrics.
     pub metrics_config: MetricsConfig,
-    /// Wall-clock duration of the run (loading + backtest), in milliseconds.
-    pub wall_time_ms: u64,
 }

@@ -38,7 +38,9 @@ pub use input::{Benchmark, DataFileInfo, RunInput};
 pub use records::{
     BenchmarkSeries, FillRecord, Ledgers, OrderRecord, PositionRecord, RiskEventRecord, TradeRecord,
 };
-pub use run_dir::{CONFIG_FILE, REPORT_FILE, render_report, validate_run_id, write_run};
+pub use run_dir::{
+    CONFIG_FILE, REPORT_FILE, render_report, replace_run, validate_run_id, write_run,
+};
 pub use summary::{
     Activity, BenchmarkInfo, FileInfo, InstrumentInfo, KillSwitchInfo, Metrics, Performance,
     Period, Relative, RiskSummary, SUMMARY_FILE, SUMMARY_SCHEMA_VERSION, Summary, TradeSummary,

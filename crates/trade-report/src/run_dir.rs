@@ -90,7 +90,20 @@ fn sync_dir(path: &Path) -> Result<(), ReportError> {
 ///   Parquet or rendering error, after which neither `runs_root/<run_id>`
 ///   nor the temporary folder exists.
 pub fn write_run(runs_root: &Path, input: &RunInput<'_>) -> Result<PathBuf, ReportError> {
-    write_run_with(runs_root, input, &mut |_| Ok(()))
+    write_run_with(runs_root, input, false, &mut |_| Ok(()))
+}
+
+/// Like [`write_run`], but an existing `runs_root/<run_id>` is replaced:
+/// the new folder is written whole beside it, the old one is renamed
+/// aside, the new one renamed into place, then the old one removed. At no
+/// moment is there a partial run folder under the run id. Meant for
+/// content-addressed run ids, where the same id means the same config,
+/// data and program version.
+///
+/// # Errors
+/// As [`write_run`], except that an existing run is not an error.
+pub fn replace_run(runs_root: &Path, input: &RunInput<'_>) -> Result<PathBuf, ReportError> {
+    write_run_with(runs_root, input, true, &mut |_| Ok(()))
 }
 
 /// [`write_run`] calling `before(artifact)` ahead of each file and of the
@@ -107,11 +120,12 @@ pub fn write_run(runs_root: &Path, input: &RunInput<'_>) -> Result<PathBuf, Repo
 pub(crate) fn write_run_with(
     runs_root: &Path,
     input: &RunInput<'_>,
+    replace: bool,
     before: &mut dyn FnMut(&str) -> Result<(), ReportError>,
 ) -> Result<PathBuf, ReportError> {
     validate_run_id(&input.run_id)?;
     let final_dir = runs_root.join(&input.run_id);
-    if final_dir.exists() {
+    if final_dir.exists() && !replace {
         return Err(ReportError::RunExists(final_dir));
     }
     fs::create_dir_all(runs_root).map_err(|e| ReportError::io(runs_root, e))?;
@@ -153,11 +167,27 @@ pub(crate) fn write_run_with(
     sync_dir(tmp)?;
 
     before("rename")?;
-    if final_dir.exists() {
-        return Err(ReportError::RunExists(final_dir));
+    let old = if final_dir.exists() {
+        if !replace {
+            return Err(ReportError::RunExists(final_dir));
+        }
+        let aside = runs_root.join(format!(".old-{}-{}", input.run_id, std::process::id()));
+        fs::rename(&final_dir, &aside).map_err(|e| ReportError::io(&final_dir, e))?;
+        Some(aside)
+    } else {
+        None
+    };
+    if let Err(e) = fs::rename(tmp, &final_dir) {
+        if let Some(aside) = &old {
+            // Put the previous run back rather than leave none.
+            let _ = fs::rename(aside, &final_dir);
+        }
+        return Err(ReportError::io(&final_dir, e));
     }
-    fs::rename(tmp, &final_dir).map_err(|e| ReportError::io(&final_dir, e))?;
     guard.armed = false;
+    if let Some(aside) = old {
+        fs::remove_dir_all(&aside).map_err(|e| ReportError::io(&aside, e))?;
+    }
     sync_dir(runs_root)?;
     Ok(final_dir)
 }

@@ -70,8 +70,6 @@ pub struct Summary {
     pub risk: RiskSummary,
     /// Bars the backtest processed.
     pub bars_processed: u64,
-    /// Wall-clock time of the run, in milliseconds.
-    pub wall_time_ms: u64,
 }
 
 /// An instrument of the run.
@@ -507,7 +505,6 @@ impl Summary {
                 }),
             },
             bars_processed: r.bars,
-            wall_time_ms: input.wall_time_ms,
         }
     }
 

@@ -202,7 +202,6 @@ fn backtest_to_run_folder_and_back() {
         benchmark: Some(benchmark),
         result: &result,
         metrics_config: MetricsConfig::default(),
-        wall_time_ms: 42,
     };
     let (root, keep) = temp_root();
     let dir = write_run(&root, &input).unwrap();

@@ -208,7 +208,6 @@ pub fn run(
             periods_per_year: cfg.raw.metrics.periods_per_year,
             risk_free_annual: cfg.raw.metrics.risk_free_rate,
         },
-        wall_time_ms: 0,
     };
     let run_dir = trade_report::write_run(&out_dir, &input)
         .with_context(|| format!("writing run folder under {}", out_dir.display()))?;

@@ -197,3 +197,31 @@ fn json_summary_and_log_lines_carry_the_run_id() {
         );
     }
 }
+
+#[test]
+fn rerunning_replaces_a_derived_run_but_never_an_explicit_one() {
+    let s = Scratch::new("rerun");
+    let cfg = s.write("c.toml", &spy_config(""));
+    let cfg = cfg.to_str().unwrap();
+    for _ in 0..2 {
+        let o = trade_in(&s.0, &["backtest", "--config", cfg, "--quiet"], &[]);
+        assert!(
+            o.status.success(),
+            "re-running the same config must work: {}",
+            stderr(&o)
+        );
+    }
+    only_run_dir(&s.path("runs"));
+    let first = trade_in(
+        &s.0,
+        &["backtest", "--config", cfg, "--quiet", "--run-id", "mine"],
+        &[],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let again = trade_in(
+        &s.0,
+        &["backtest", "--config", cfg, "--quiet", "--run-id", "mine"],
+        &[],
+    );
+    assert_user_error(&again, &["mine", "already exists"]);
+}
