@@ -209,8 +209,15 @@ pub fn run(
             risk_free_annual: cfg.raw.metrics.risk_free_rate,
         },
     };
-    let run_dir = trade_report::write_run(&out_dir, &input)
-        .with_context(|| format!("writing run folder under {}", out_dir.display()))?;
+    // A derived run id names its content (config, data, version), so the
+    // same id may replace its folder; an id the user chose is never overwritten.
+    let written = if opts.run_id.is_some() {
+        trade_report::write_run(&out_dir, &input)
+    } else {
+        trade_report::replace_run(&out_dir, &input)
+    };
+    let run_dir =
+        written.with_context(|| format!("writing run folder under {}", out_dir.display()))?;
     let write_time = t2.elapsed();
     tracing::info!(dir = %run_dir.display(), ms = write_time.as_millis() as u64, "run folder written");
     Ok(RunOutcome {
