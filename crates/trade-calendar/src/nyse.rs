@@ -101,6 +101,9 @@ impl Nyse {
     /// The sessions whose `[open, close]` overlaps `[from, to]`, in order
     /// (empty if `from > to` or outside the covered years).
     pub fn sessions_between(&self, from: Timestamp, to: Timestamp) -> &'static [Session] {
+        if from > to {
+            return &[];
+        }
         let t = table::get();
         let start = t.first_open_at_or_after(from);
         let end = t.first_opening_after(to).max(start);

@@ -384,3 +384,17 @@ fn out_of_range() {
             .is_empty()
     );
 }
+
+/// Regression: a reversed range whose end is exactly an opening bell used
+/// to return that session (found by the overlap-filter property test with
+/// a = 2020-07-01T13:30:00Z, len = 0).
+#[test]
+fn reversed_range_at_an_opening_bell_is_empty() {
+    let open = trade_core::Timestamp::from_secs(1_593_610_200);
+    assert_eq!(trade_calendar::Nyse.sessions_between(open, open).len(), 1);
+    assert!(
+        trade_calendar::Nyse
+            .sessions_between(open.add_secs(1), open)
+            .is_empty()
+    );
+}

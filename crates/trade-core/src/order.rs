@@ -1,6 +1,7 @@
 //! Orders: what a strategy asks for ([`OrderIntent`]) and what the order
 //! manager tracks once it has an id ([`Order`]).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -138,8 +139,9 @@ pub struct OrderIntent {
     pub order_type: OrderType,
     /// Time in force.
     pub tif: TimeInForce,
-    /// Why the strategy wants it (shown in ledgers and reports).
-    pub tag: String,
+    /// Why the strategy wants it (shown in ledgers and reports). Usually a
+    /// constant, so it is borrowed rather than allocated per order.
+    pub tag: Cow<'static, str>,
 }
 
 /// Why an order is invalid on its face (before any risk or cash check).
@@ -285,7 +287,7 @@ mod tests {
             qty: Qty::new(qty),
             order_type,
             tif: TimeInForce::Day,
-            tag: String::new(),
+            tag: Cow::Borrowed(""),
         }
     }
 

@@ -394,6 +394,11 @@ impl<'a> Run<'a> {
         if self.spec.risk.flat_at_close && self.is_close(session, ts) {
             self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true);
         }
+        // The instant's closed orders were told to their strategies; the
+        // ledger takes them over (moved, not cloned).
+        if !self.events.closed.is_empty() {
+            self.out.orders.append(&mut self.events.closed);
+        }
         let p = &self.portfolio;
         self.out.equity.push(EquityRow {
             ts,
@@ -459,7 +464,6 @@ impl<'a> Run<'a> {
                 self.pending[o.intent.instrument.index()] -=
                     o.remaining().signed() * o.intent.side.sign();
             }
-            self.out.orders.push(o.clone());
         }
     }
 
@@ -498,8 +502,8 @@ impl<'a> Run<'a> {
                 for o in &ev.closed {
                     self.pending[o.intent.instrument.index()] -=
                         o.remaining().signed() * o.intent.side.sign();
-                    self.out.orders.push(o.clone());
                 }
+                self.out.orders.append(&mut ev.closed);
                 self.flatten(ts, k.rule, "kill_switch_flatten", false);
             }
         }
@@ -507,7 +511,7 @@ impl<'a> Run<'a> {
 
     /// Closes every strategy's positions: at this bar's close when `now`
     /// (flat-at-close), else with market orders for the next open.
-    fn flatten(&mut self, ts: Timestamp, rule: RiskRule, tag: &str, now: bool) {
+    fn flatten(&mut self, ts: Timestamp, rule: RiskRule, tag: &'static str, now: bool) {
         let mut ev = BrokerEvents::default();
         for s in 0..self.slots.len() {
             for i in 0..self.instruments.len() {
@@ -521,7 +525,7 @@ impl<'a> Run<'a> {
                     qty: Qty::new(q.unsigned_abs()),
                     order_type: OrderType::Market,
                     tif: TimeInForce::Gtc,
-                    tag: tag.to_string(),
+                    tag: tag.into(),
                 };
                 let order = self.new_order(s, intent, ts);
                 self.out.risk_events.push(RiskEvent {
@@ -555,6 +559,7 @@ impl<'a> Run<'a> {
             std::mem::swap(&mut self.events, &mut ev);
             self.book_events();
             std::mem::swap(&mut self.events, &mut ev);
+            self.out.orders.append(&mut ev.closed);
         }
     }
 
@@ -660,8 +665,8 @@ impl<'a> Run<'a> {
             for o in &ev.closed {
                 self.pending[o.intent.instrument.index()] -=
                     o.remaining().signed() * o.intent.side.sign();
-                self.out.orders.push(o.clone());
             }
+            self.out.orders.append(&mut ev.closed);
         }
         if self.intents.is_empty() {
             return;
@@ -715,7 +720,7 @@ impl<'a> Run<'a> {
                     order.status = OrderStatus::Rejected;
                     order.closed = Some(ts);
                     order.reason = Some(format!("{}: {}", r.rule.as_str(), r.reason));
-                    self.out.orders.push(order.clone());
+                    // Enters the ledger after its strategy heard of it.
                     self.refused.push(order);
                 }
             }
@@ -726,6 +731,9 @@ impl<'a> Run<'a> {
         let end = self.out.equity.last().map(|e| e.ts).unwrap_or_default();
         let rest = self.broker.drain(end);
         self.out.orders.extend(rest);
+        // Refusals of the last instant that no later callback delivered.
+        self.out.orders.append(&mut self.refused);
+        self.out.orders.append(&mut self.events.closed);
         self.out.orders.sort_by_key(|o| o.id);
         self.out.final_marks = (0..self.instruments.len())
             .map(|i| self.portfolio.mark_of(InstrumentId(i as u32)))

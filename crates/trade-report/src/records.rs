@@ -217,7 +217,7 @@ impl<'a> Ledgers<'a> {
                     stop_price: o.intent.order_type.stop(),
                     qty: o.intent.qty.get(),
                     tif: o.intent.tif.as_str().to_string(),
-                    tag: o.intent.tag.clone(),
+                    tag: o.intent.tag.to_string(),
                     created: o.created,
                     status: o.status.as_str().to_string(),
                     filled_qty: o.filled.get(),

@@ -103,7 +103,7 @@ fn order(
             qty: Qty::new(qty),
             order_type,
             tif: TimeInForce::Day,
-            tag: tag.to_string(),
+            tag: tag.to_string().into(),
         },
         created,
         status,

@@ -189,7 +189,7 @@ mod tests {
             qty: Qty::new(qty),
             order_type: OrderType::Market,
             tif: TimeInForce::Day,
-            tag: String::new(),
+            tag: "".into(),
         }
     }
 

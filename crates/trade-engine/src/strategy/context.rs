@@ -1,5 +1,7 @@
 //! [`Context`]: what a strategy may see and do during a callback.
 
+use std::borrow::Cow;
+
 use trade_core::{
     Bar, ClientOrderId, Instrument, InstrumentId, Money, Order, OrderIntent, OrderType, Price, Qty,
     Side, Symbol, TimeInForce, Timestamp,
@@ -144,14 +146,20 @@ impl<'a> Context<'a> {
     }
 
     /// Submits a DAY market order.
-    pub fn market(&mut self, id: InstrumentId, side: Side, qty: Qty, tag: &str) {
+    pub fn market(
+        &mut self,
+        id: InstrumentId,
+        side: Side,
+        qty: Qty,
+        tag: impl Into<Cow<'static, str>>,
+    ) {
         self.submit(OrderIntent {
             instrument: id,
             side,
             qty,
             order_type: OrderType::Market,
             tif: TimeInForce::Day,
-            tag: tag.to_string(),
+            tag: tag.into(),
         });
     }
 
@@ -163,7 +171,7 @@ impl<'a> Context<'a> {
         qty: Qty,
         limit: Price,
         tif: TimeInForce,
-        tag: &str,
+        tag: impl Into<Cow<'static, str>>,
     ) {
         self.submit(OrderIntent {
             instrument: id,
@@ -171,7 +179,7 @@ impl<'a> Context<'a> {
             qty,
             order_type: OrderType::Limit { limit },
             tif,
-            tag: tag.to_string(),
+            tag: tag.into(),
         });
     }
 
@@ -183,7 +191,7 @@ impl<'a> Context<'a> {
         qty: Qty,
         stop: Price,
         tif: TimeInForce,
-        tag: &str,
+        tag: impl Into<Cow<'static, str>>,
     ) {
         self.submit(OrderIntent {
             instrument: id,
@@ -191,14 +199,19 @@ impl<'a> Context<'a> {
             qty,
             order_type: OrderType::Stop { stop },
             tif,
-            tag: tag.to_string(),
+            tag: tag.into(),
         });
     }
 
     /// Moves this strategy's position in `id` to `target` signed units with
     /// a market order for the difference, counting working orders; does
     /// nothing when already there.
-    pub fn target_position(&mut self, id: InstrumentId, target: i64, tag: &str) {
+    pub fn target_position(
+        &mut self,
+        id: InstrumentId,
+        target: i64,
+        tag: impl Into<Cow<'static, str>>,
+    ) {
         let delta = target - self.position(id) - self.pending(id);
         if delta != 0 {
             let side = if delta > 0 { Side::Buy } else { Side::Sell };

@@ -164,7 +164,7 @@ pub(super) fn signed(intents: &[OrderIntent]) -> Vec<(u32, i64, &str)> {
             (
                 i.instrument.0,
                 i.qty.signed() * i.side.sign(),
-                i.tag.as_str(),
+                i.tag.as_ref(),
             )
         })
         .collect()
