@@ -99,10 +99,11 @@ impl Price {
         self.0.checked_sub(other.0).map(Price)
     }
 
-    /// Moves the price by `bps` basis points (1/100 of a percent), rounding
-    /// half away from zero at 10^-8.
-    pub fn offset_bps(self, bps: i64) -> Price {
-        let delta = fixed::div_round(i128::from(self.0) * i128::from(bps), 10_000);
+    /// Moves the price by `ppm` parts per million (1 basis point = 100
+    /// ppm, so fractional basis points stay exact), rounding half away from
+    /// zero at 10^-8.
+    pub fn offset_ppm(self, ppm: i64) -> Price {
+        let delta = fixed::div_round(i128::from(self.0) * i128::from(ppm), 1_000_000);
         Price(self.0 + delta as i64)
     }
 }
@@ -166,10 +167,11 @@ mod tests {
     }
 
     #[test]
-    fn bps_offset() {
+    fn ppm_offset() {
         let p = Price::from_cents(10_000); // 100.00
-        assert_eq!(p.offset_bps(5), "100.05".parse().unwrap());
-        assert_eq!(p.offset_bps(-5), "99.95".parse().unwrap());
+        assert_eq!(p.offset_ppm(500), "100.05".parse().unwrap()); // 5 bp
+        assert_eq!(p.offset_ppm(-500), "99.95".parse().unwrap());
+        assert_eq!(p.offset_ppm(50), "100.005".parse().unwrap()); // 0.5 bp
     }
 
     proptest::proptest! {

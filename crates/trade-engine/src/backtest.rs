@@ -28,7 +28,7 @@ use crate::broker::{
     AccountConfig, BrokerEvents, CommissionModel, FillConfig, FillPhase, SimBroker,
 };
 use crate::ledger::{BacktestResult, EquityRow, FillRow, PositionRow, RiskEvent, TradeTracker};
-use crate::market_hours::MarketHours;
+use crate::market_hours::{MarketHours, SessionCursor};
 use crate::risk::{GateView, RiskLimits, RiskRule, RiskState, Verdict, check};
 use crate::strategy::{Context, Strategy};
 
@@ -143,23 +143,6 @@ fn validate_inputs(
     Ok(())
 }
 
-/// Walks the sorted sessions alongside the monotonic clock of the loop.
-#[derive(Debug)]
-struct SessionCursor {
-    idx: usize,
-}
-
-impl SessionCursor {
-    /// Advances to the session `ts` belongs to (or the next one).
-    fn advance(&mut self, hours: &MarketHours, ts: Timestamp) -> usize {
-        let s = hours.sessions();
-        while self.idx < s.len() && s[self.idx].close < ts {
-            self.idx += 1;
-        }
-        self.idx
-    }
-}
-
 struct Run<'a> {
     spec: &'a BacktestSpec,
     instruments: &'a [Instrument],
@@ -233,7 +216,7 @@ impl<'a> Run<'a> {
             intents: Vec::new(),
             cancels: Vec::new(),
             group: Vec::with_capacity(n),
-            cursor: SessionCursor { idx: 0 },
+            cursor: SessionCursor::default(),
             trades: TradeTracker::new(n),
             out: BacktestResult {
                 orders: Vec::new(),
@@ -333,18 +316,15 @@ impl<'a> Run<'a> {
     }
 
     fn instant(&mut self, ts: Timestamp) {
-        let session = if self.hours.sessions().is_empty() {
-            0
-        } else {
-            self.cursor.advance(self.hours, ts)
-        };
-        let in_session = self.in_session(session, ts);
+        let session = self.hours.advance(&mut self.cursor, ts);
+        let in_session = self.hours.bar_in_session_at(session, ts);
         self.risk.begin_instant(session, &self.portfolio);
         self.touched.clear();
-        let busy = self.broker.has_working();
-        if busy {
+        // Only this instant's executions and closed orders from here on.
+        if !self.events.is_empty() {
             self.events.clear();
         }
+        let busy = self.broker.has_working();
         // Orders that reduce a position fill before the others, across all
         // instruments of the instant: a rotation's sells free the buying
         // power its buys need, whatever the instruments' id order.
@@ -377,21 +357,17 @@ impl<'a> Run<'a> {
             self.broker.expire(ts, &mut self.events);
             self.book_events();
         }
+        // Orders the gate refused at the previous instant: their strategies
+        // hear of them now, and the ledger takes them with the other closed orders.
         if !self.refused.is_empty() {
-            // Refusals were recorded when they happened; now their strategies hear of them.
-            if !busy {
-                self.events.clear();
-            }
             self.events.closed.append(&mut self.refused);
-        } else if !busy && !self.events.is_empty() {
-            self.events.clear();
         }
         self.check_kill_switch(ts);
         for s in 0..self.slots.len() {
             self.run_strategy(s, ts);
             self.submit_pending(s, ts, in_session);
         }
-        if self.spec.risk.flat_at_close && self.is_close(session, ts) {
+        if self.spec.risk.flat_at_close && self.hours.is_close_at(session, ts) {
             self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true);
         }
         // The instant's closed orders were told to their strategies; the
@@ -407,23 +383,6 @@ impl<'a> Run<'a> {
             gross_exposure: p.gross_exposure(),
             net_exposure: p.net_exposure(),
         });
-    }
-
-    fn in_session(&self, session: usize, ts: Timestamp) -> bool {
-        if self.hours.sessions().is_empty() {
-            return self.hours.bar_in_session(ts);
-        }
-        self.hours
-            .sessions()
-            .get(session)
-            .is_some_and(|s| s.open < ts && ts <= s.close)
-    }
-
-    fn is_close(&self, session: usize, ts: Timestamp) -> bool {
-        self.hours
-            .sessions()
-            .get(session)
-            .is_some_and(|s| s.close == ts)
     }
 
     /// Books the broker's executions and closed orders into ledgers and

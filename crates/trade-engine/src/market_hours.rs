@@ -14,6 +14,11 @@ pub struct SessionTimes {
     pub close: Timestamp,
 }
 
+/// A forward-only position in a [`MarketHours`] for an event loop whose
+/// clock never goes back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionCursor(usize);
+
 /// Sorted, non-overlapping sessions with a cursor for the monotonic
 /// queries of an event loop (amortised O(1); out-of-order queries fall back
 /// to binary search).
@@ -58,25 +63,43 @@ impl MarketHours {
         self.sessions.partition_point(|s| s.close < ts)
     }
 
-    /// Whether a bar ending at `ts` lies inside a session: `open < ts <= close`
-    /// (a bar ending exactly at the open is a pre-market bar).
-    pub fn bar_in_session(&self, ts: Timestamp) -> bool {
+    /// Moves `cursor` forward to the session of `ts` (see
+    /// [`session_index`](Self::session_index)) and returns that index: the
+    /// same answer in amortised O(1) for a clock that only moves forward.
+    pub fn advance(&self, cursor: &mut SessionCursor, ts: Timestamp) -> usize {
         if self.always_open {
-            return true;
+            return 0;
         }
-        let i = self.session_index(ts);
-        self.sessions
-            .get(i)
-            .is_some_and(|s| s.open < ts && ts <= s.close)
+        while cursor.0 < self.sessions.len() && self.sessions[cursor.0].close < ts {
+            cursor.0 += 1;
+        }
+        cursor.0
+    }
+
+    /// Whether a bar ending at `ts`, whose session index is `index`, lies
+    /// inside that session: `open < ts <= close` (a bar ending exactly at
+    /// the open is a pre-market bar).
+    pub fn bar_in_session_at(&self, index: usize, ts: Timestamp) -> bool {
+        self.always_open
+            || self
+                .sessions
+                .get(index)
+                .is_some_and(|s| s.open < ts && ts <= s.close)
+    }
+
+    /// Whether `ts`, whose session index is `index`, is that session's closing bell.
+    pub fn is_close_at(&self, index: usize, ts: Timestamp) -> bool {
+        !self.always_open && self.sessions.get(index).is_some_and(|s| s.close == ts)
+    }
+
+    /// Whether a bar ending at `ts` lies inside a session.
+    pub fn bar_in_session(&self, ts: Timestamp) -> bool {
+        self.bar_in_session_at(self.session_index(ts), ts)
     }
 
     /// Whether `ts` is a session's closing instant.
     pub fn is_close(&self, ts: Timestamp) -> bool {
-        if self.always_open {
-            return false;
-        }
-        let i = self.session_index(ts);
-        self.sessions.get(i).is_some_and(|s| s.close == ts)
+        self.is_close_at(self.session_index(ts), ts)
     }
 
     /// The close of the first session that closes strictly after `ts`:

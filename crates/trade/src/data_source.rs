@@ -4,10 +4,10 @@
 
 use anyhow::Context as _;
 use trade_core::{Bar, Instrument, InstrumentId, Timestamp};
-use trade_data::{AdjustOptions, load_bars, read_actions_file};
+use trade_data::{AdjustMode, AdjustOptions, load_bars, read_actions_file};
 use trade_report::{Benchmark, DataFileInfo};
 
-use crate::config::{AdjustMode, LoadedConfig};
+use crate::config::LoadedConfig;
 
 /// Bars of every configured symbol, in instrument-id order.
 #[derive(Debug)]
@@ -99,11 +99,7 @@ pub fn load(cfg: &LoadedConfig) -> anyhow::Result<LoadedData> {
             }
             actions.sort_by_key(|a| a.ex_date);
             let opts = AdjustOptions {
-                mode: match entry.adjust {
-                    AdjustMode::None => trade_data::AdjustMode::None,
-                    AdjustMode::Splits => trade_data::AdjustMode::Splits,
-                    AdjustMode::SplitsAndDividends => trade_data::AdjustMode::SplitsAndDividends,
-                },
+                mode: entry.adjust,
                 ..AdjustOptions::default()
             };
             let adjusted = trade_data::adjust(&bars, &actions, &opts).with_context(|| {

@@ -89,7 +89,7 @@ pub fn market_hours(data: &LoadedData) -> anyhow::Result<MarketHours> {
         .date()
         .checked_add(jiff::Span::new().days(7))?;
     let d1 = d1.min(jiff::civil::date(trade_calendar::LAST_YEAR, 12, 31));
-    let sessions = Nyse.sessions(d0, d1).context("market calendar")?;
+    let sessions = Nyse.sessions_in(d0, d1).context("market calendar")?;
     Ok(MarketHours::new(
         sessions
             .iter()

@@ -204,8 +204,9 @@ pub fn finalize_price(m: Match, side: Side, tick: Price, slippage_bps: f64) -> P
     if !m.slips || slippage_bps == 0.0 {
         return base;
     }
-    let factor = 1.0 + side.sign() as f64 * slippage_bps / 10_000.0;
-    let slipped = Price::from_f64(base.to_f64() * factor).unwrap_or(base);
+    // Exact integer arithmetic; slippage resolves to 0.01 bp (1 ppm).
+    let ppm = (slippage_bps * 100.0).round() as i64;
+    let slipped = base.offset_ppm(side.sign() * ppm);
     let mode = match side {
         Side::Buy => TickRounding::Up,
         Side::Sell => TickRounding::Down,

@@ -17,7 +17,7 @@ use trade_engine::strategy::Registry;
 
 pub use layers::{Override, RESERVED_ENV, env_overrides, parse_set};
 pub use raw::{MetricsSection, RawConfig, RunSection, StrategySection};
-pub use validated::{AdjustMode, DataEntry, StrategyPlan, resolve};
+pub use validated::{DataEntry, StrategyPlan, resolve};
 
 /// A configuration problem, as one line naming the file and the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,24 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use trade_core::{Instrument, InstrumentId, Price, Symbol};
-use trade_data::BarFileSpec;
+use trade_data::{AdjustMode, BarFileSpec};
 use trade_engine::strategy::{ParamValue, Params, Registry};
 
 use super::ConfigError;
 use super::raw::{RawConfig, StrategySection};
-
-/// How to treat corporate actions of a data file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AdjustMode {
-    /// Use prices as they are (default; right for already-adjusted files).
-    #[default]
-    None,
-    /// Back-adjust for splits.
-    Splits,
-    /// Back-adjust for splits and cash dividends.
-    SplitsAndDividends,
-}
 
 /// One symbol's data and instrument.
 #[derive(Debug, Clone)]

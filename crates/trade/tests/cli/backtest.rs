@@ -96,10 +96,12 @@ fn readme_example_runs_and_writes_a_whole_run_folder() {
         ],
         &[],
     );
+    assert!(reloaded.status.success(), "{}", stderr(&reloaded));
+    let hash = summary["config_hash"].as_str().unwrap();
     assert!(
-        reloaded.status.success() || stderr(&reloaded).contains("data."),
-        "{}",
-        stderr(&reloaded)
+        stdout(&reloaded).contains(&format!("config hash  {hash}")),
+        "reloaded effective config hashes differently:\n{}",
+        stdout(&reloaded)
     );
 }
 
