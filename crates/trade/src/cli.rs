@@ -86,6 +86,22 @@ pub enum Command {
     },
     /// Measure engine and end-to-end throughput on generated bars.
     Bench(BenchArgs),
+    /// Options calculator: price and Greeks, implied volatility.
+    Options {
+        #[command(subcommand)]
+        command: OptionsCommand,
+    },
+}
+
+/// `trade options ...`.
+#[derive(Debug, Subcommand)]
+pub enum OptionsCommand {
+    /// Price one option and print its Greeks (vega per vol point, theta per
+    /// calendar day; time ACT/365).
+    Price(crate::commands::options::PriceArgs),
+    /// Implied volatility of an option price (Let's Be Rational); a price
+    /// with no solution is an error naming why.
+    Iv(crate::commands::options::IvArgs),
 }
 
 /// `trade data ...`.

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use trade::cli::{Cli, Command, DataCommand};
+use trade::cli::{Cli, Command, DataCommand, OptionsCommand};
 use trade::commands;
 
 fn main() -> ExitCode {
@@ -47,5 +47,9 @@ fn run(cli: Cli) -> anyhow::Result<String> {
             Ok(format!("{}\n", run_dir.join("report.html").display()))
         }
         Command::Bench(args) => commands::bench::run(&args, &registry),
+        Command::Options { command } => match command {
+            OptionsCommand::Price(args) => commands::options::run_price(&args),
+            OptionsCommand::Iv(args) => commands::options::run_iv(&args),
+        },
     }
 }

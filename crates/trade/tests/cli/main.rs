@@ -7,3 +7,4 @@ mod bad_input;
 mod commands;
 mod config_props;
 mod harness;
+mod options;

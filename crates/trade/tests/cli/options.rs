@@ -1,0 +1,181 @@
+//! `trade options`: the calculator against published worked examples.
+
+use crate::harness::*;
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = trade(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("JSON output")
+}
+
+/// Hull, *Options, Futures, and Other Derivatives* (8th ed.), Example 15.6:
+/// S0 = 42, K = 40, r = 10%, sigma = 20%, T = 0.5 gives c = 4.76, p = 0.81.
+/// T = 0.5 years is 182.5 days in ACT/365.
+#[test]
+fn price_matches_hull_example_15_6() {
+    let base = [
+        "options", "price", "--spot", "42", "--strike", "40", "--days", "182.5", "--rate", "0.1",
+        "--vol", "0.2", "--json", "--right",
+    ];
+    let call = json(&[&base[..], &["call"]].concat());
+    let put = json(&[&base[..], &["put"]].concat());
+    assert!(
+        (call["price"].as_f64().unwrap() - 4.76).abs() < 0.005,
+        "{call}"
+    );
+    assert!(
+        (put["price"].as_f64().unwrap() - 0.81).abs() < 0.005,
+        "{put}"
+    );
+    // Hull Example 19.1 uses the same kind of option: delta N(d1) with
+    // S0 = 49, K = 50, r = 5%, sigma = 20%, T = 20 weeks is 0.522.
+    let d = json(&[
+        "options",
+        "price",
+        "--right",
+        "call",
+        "--spot",
+        "49",
+        "--strike",
+        "50",
+        "--days",
+        &format!("{}", 20.0 / 52.0 * 365.0),
+        "--rate",
+        "0.05",
+        "--vol",
+        "0.2",
+        "--json",
+    ]);
+    assert!((d["delta"].as_f64().unwrap() - 0.522).abs() < 0.0005, "{d}");
+}
+
+#[test]
+fn iv_inverts_a_published_price_and_names_why_it_cannot() {
+    // Hull Example 15.6's call again: its price 4.7594 (to 4 d.p.) implies 20%.
+    let o = trade(&[
+        "options", "iv", "--right", "call", "--spot", "42", "--strike", "40", "--days", "182.5",
+        "--rate", "0.1", "--price", "4.7594",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let iv: f64 = stdout(&o).trim().parse().expect("a number");
+    assert!((iv - 0.20).abs() < 1e-4, "iv {iv}");
+
+    let below = trade(&[
+        "options", "iv", "--right", "call", "--spot", "100", "--strike", "50", "--days", "30",
+        "--price", "0.5",
+    ]);
+    assert_user_error(
+        &below,
+        &["no implied volatility", "below the intrinsic value"],
+    );
+    let above = trade(&[
+        "options", "iv", "--right", "put", "--spot", "100", "--strike", "50", "--days", "30",
+        "--price", "60",
+    ]);
+    assert_user_error(&above, &["arbitrage bound"]);
+}
+
+#[test]
+fn calculator_rejects_bad_terms_by_flag() {
+    let o = trade(&[
+        "options",
+        "price",
+        "--right",
+        "put",
+        "--spot=-1",
+        "--strike",
+        "95",
+        "--days",
+        "3",
+        "--vol",
+        "0.2",
+    ]);
+    assert_user_error(&o, &["--spot must be a positive number"]);
+    let o = trade(&[
+        "options",
+        "price",
+        "--right",
+        "put",
+        "--spot",
+        "100",
+        "--strike",
+        "95",
+        "--expiry",
+        "2025-09-19",
+        "--as-of",
+        "2025-09-22",
+        "--vol",
+        "0.2",
+    ]);
+    assert_user_error(&o, &["--as-of 2025-09-22 is after the expiry"]);
+    let o = trade(&[
+        "options",
+        "price",
+        "--right",
+        "put",
+        "--spot",
+        "100",
+        "--strike",
+        "95",
+        "--expiry",
+        "2025-09-19",
+        "--as-of",
+        "Tuesday",
+        "--vol",
+        "0.2",
+    ]);
+    assert_user_error(&o, &["--as-of \"Tuesday\"", "expected a date"]);
+}
+
+/// An expiry date and a New York valuation time give the ACT/365 year
+/// fraction of the wall-clock interval: 2025-08-26 10:30 EDT to 2025-09-19
+/// 16:00 EDT is 24 days and 5.5 hours.
+#[test]
+fn expiry_and_as_of_give_calendar_time_to_the_close() {
+    let p = json(&[
+        "options",
+        "price",
+        "--right",
+        "put",
+        "--spot",
+        "100",
+        "--strike",
+        "95",
+        "--expiry",
+        "2025-09-19",
+        "--as-of",
+        "2025-08-26T10:30",
+        "--vol",
+        "0.2",
+        "--json",
+    ]);
+    let want = (24.0 + 5.5 / 24.0) / 365.0;
+    assert!((p["years"].as_f64().unwrap() - want).abs() < 1e-12, "{p}");
+}
+
+/// A bare `--as-of` date means that day's 16:00 close: one day before
+/// expiry is exactly 1/365 of a year.
+#[test]
+fn as_of_date_means_the_close() {
+    let p = json(&[
+        "options",
+        "price",
+        "--right",
+        "put",
+        "--spot",
+        "100",
+        "--strike",
+        "95",
+        "--expiry",
+        "2025-09-19",
+        "--as-of",
+        "2025-09-18",
+        "--vol",
+        "0.2",
+        "--json",
+    ]);
+    assert!(
+        (p["years"].as_f64().unwrap() - 1.0 / 365.0).abs() < 1e-15,
+        "{p}"
+    );
+}
