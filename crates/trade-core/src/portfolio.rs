@@ -48,6 +48,21 @@ impl Portfolio {
         }
     }
 
+    /// Adds a flat position for a newly listed instrument (an option
+    /// contract first traded mid-run) and returns its id, the next dense
+    /// index.
+    pub fn add_instrument(&mut self, multiplier: u32) -> InstrumentId {
+        let id = InstrumentId(self.positions.len() as u32);
+        self.positions.push(Position::flat(id, multiplier));
+        self.marks.push(Price::ZERO);
+        id
+    }
+
+    /// Number of instruments the portfolio knows.
+    pub fn instrument_count(&self) -> usize {
+        self.positions.len()
+    }
+
     /// Books an execution: cash, position, realized P&L and commission.
     /// Returns the realized P&L of the fill (before commission).
     ///
@@ -206,13 +221,14 @@ mod tests {
 
     proptest::proptest! {
         /// Invariants listed on [`Portfolio`], after any sequence of fills
-        /// and marks over three instruments (one an option with multiplier 100).
+        /// and marks over three instruments (one an option with multiplier
+        /// 100, listed mid-run with `add_instrument` when first traded).
         #[test]
         fn accounting_identities(
             steps in proptest::collection::vec((0u32..3, proptest::bool::ANY, 1u64..300, 1i64..50_000, 0i64..500, 1i64..50_000), 1..60),
         ) {
             let init = Money::from_dollars(100_000);
-            let mut pf = Portfolio::new(init, &[1, 1, 100]);
+            let mut pf = Portfolio::new(init, &[1, 1]);
             let mut flows = Money::ZERO;
             let mut comm = Money::ZERO;
             for (k, (inst, buy, qty, cents, comm_c, mark_c)) in steps.into_iter().enumerate() {
@@ -226,11 +242,17 @@ mod tests {
                     commission: Money::from_cents(comm_c),
                     ts: Timestamp::from_secs(k as i64),
                 };
+                if inst == 2 && pf.instrument_count() == 2 {
+                    proptest::prop_assert_eq!(pf.add_instrument(100), InstrumentId(2));
+                }
                 let mult = if inst == 2 { 100 } else { 1 };
                 flows -= Money::notional(fill.price, fill.qty, mult).mul_div(side.sign(), 1);
                 comm += fill.commission;
                 pf.apply_fill(&fill);
                 pf.mark(InstrumentId(inst), Price::from_cents(mark_c));
+            }
+            if pf.instrument_count() == 2 {
+                pf.add_instrument(100);
             }
             let mv: Money = (0..3).map(|i| pf.position(InstrumentId(i)).market_value(pf.mark_of(InstrumentId(i)))).sum();
             let gross: Money = (0..3).map(|i| pf.position(InstrumentId(i)).market_value(pf.mark_of(InstrumentId(i))).abs()).sum();
