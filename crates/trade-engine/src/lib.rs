@@ -13,6 +13,7 @@ pub mod broker;
 pub mod indicators;
 pub mod ledger;
 pub mod market_hours;
+pub mod options;
 pub mod risk;
 pub mod sizing;
 pub mod strategy;
