@@ -15,6 +15,7 @@ fn help_lists_every_subcommand_and_each_has_help() {
         "data",
         "report",
         "bench",
+        "options",
     ] {
         assert!(out.contains(sub), "--help lacks {sub}:\n{out}");
         let h = trade(&[sub, "--help"]);
