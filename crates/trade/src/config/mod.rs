@@ -1,4 +1,4 @@
-//! Configuration: TOML (the file), `.env` and `TRADE_*` environment
+//! Configuration: TOML or YAML (the file), `.env` and `TRADE_*` environment
 //! variables, then `--set` flags; strict about unknown keys and types;
 //! validated once into a [`LoadedConfig`] the commands run from; hashed
 //! canonically (sorted-key JSON of the effective config, SHA-256).
@@ -131,6 +131,50 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
     }
 }
 
+/// Whether a config file is YAML (by its extension); anything else is TOML.
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// Reads a YAML config into the same table a TOML file gives, so that the
+/// layers, the validation and the canonical hash are format-blind: the same
+/// settings in YAML and TOML hash alike.
+fn yaml_table(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    let yaml_error = |e: serde_norway::Error| {
+        let mut msg = e.to_string().replace('\n', " ");
+        // The location goes in front, as for TOML; drop serde_norway's copy.
+        if let Some(at) = msg.rfind(" at line ") {
+            msg.truncate(at);
+        }
+        match e.location() {
+            Some(l) => ConfigError(format!(
+                "{}:{}:{}: {msg}",
+                path.display(),
+                l.line(),
+                l.column()
+            )),
+            None => ConfigError(format!("{}: {msg}", path.display())),
+        }
+    };
+    // Typed first, for errors with a line and the key's path.
+    serde_norway::from_str::<RawConfig>(text).map_err(yaml_error)?;
+    let value: serde_norway::Value = serde_norway::from_str(text).map_err(yaml_error)?;
+    match toml::Value::try_from(value) {
+        Ok(toml::Value::Table(t)) => Ok(t),
+        Ok(_) => Err(ConfigError(format!(
+            "{}: expected a mapping of sections at the top level",
+            path.display()
+        ))),
+        Err(e) => Err(ConfigError(format!(
+            "{}: {e} (TOML has no null: remove keys set to `~` or `null`)",
+            path.display()
+        ))),
+    }
+}
+
 /// Loads, layers and validates a config file.
 ///
 /// # Errors
@@ -143,11 +187,16 @@ pub fn load(
 ) -> Result<LoadedConfig, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
-    let mut table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| toml_error(path, &text, &e))?;
-    // Check the file on its own first, so its errors carry line numbers.
-    toml::from_str::<RawConfig>(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let mut table = if is_yaml(path) {
+        yaml_table(path, &text)?
+    } else {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| toml_error(path, &text, &e))?;
+        // Check the file on its own first, so its errors carry line numbers.
+        toml::from_str::<RawConfig>(&text).map_err(|e| toml_error(path, &text, &e))?;
+        table
+    };
     let mut overrides = env_overrides(
         sources
             .dotenv

@@ -146,3 +146,17 @@ fn malformed_data_files_are_refused_with_their_line() {
         eprintln!("ok: {name}");
     }
 }
+
+#[test]
+fn yaml_config_errors_name_file_line_and_key() {
+    let s = Scratch::new("yaml-bad");
+    let bad = s.write("bad.yaml", "run:\n  name: x\n  bogus: 1\n");
+    let o = trade_in(&s.0, &["plan", "--config", bad.to_str().unwrap()], &[]);
+    assert_user_error(&o, &["bad.yaml:3:3", "unknown field `bogus`"]);
+    let null = s.write(
+        "null.yaml",
+        "run:\n  name: x\naccount:\n  initial_cash: ~\n",
+    );
+    let o = trade_in(&s.0, &["plan", "--config", null.to_str().unwrap()], &[]);
+    assert_user_error(&o, &["null.yaml:4:17", "account.initial_cash"]);
+}

@@ -202,3 +202,21 @@ fn data_check_reports_problems_with_lines() {
     );
     assert!(stderr(&bad).contains("error(s) found"), "{}", stderr(&bad));
 }
+
+/// The YAML example holds the same settings as the TOML one: same effective
+/// config, same hash, same run.
+#[test]
+fn yaml_and_toml_configs_hash_alike() {
+    let hash_of = |file: &str| {
+        let o = trade(&["plan", "--config", file]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .find(|l| l.starts_with("config hash"))
+            .map(|l| l.split_whitespace().last().unwrap_or("").to_string())
+            .expect("a config hash line")
+    };
+    let toml = hash_of("examples/spy_ma_crossover.toml");
+    assert_eq!(toml.len(), 64);
+    assert_eq!(hash_of("examples/spy_ma_crossover.yaml"), toml);
+}

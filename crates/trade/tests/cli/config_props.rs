@@ -7,7 +7,11 @@ use trade::config::{self, Sources};
 use crate::harness::{Scratch, spy_config};
 
 fn load_text(s: &Scratch, text: &str, sets: Vec<String>) -> Result<(), String> {
-    let path = s.write("p.toml", text);
+    load_named(s, "p.toml", text, sets)
+}
+
+fn load_named(s: &Scratch, name: &str, text: &str, sets: Vec<String>) -> Result<(), String> {
+    let path = s.write(name, text);
     let registry = trade_engine::strategy::builtin::registry();
     config::load(
         &path,
@@ -46,6 +50,18 @@ proptest! {
     fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
         let s = Scratch::new("prop-text");
         if let Err(e) = load_text(&s, &text, Vec::new()) {
+            prop_assert!(!e.contains('\n'), "multi-line error: {e}");
+        }
+    }
+
+    #[test]
+    fn arbitrary_yaml_never_panics(text in prop_oneof![
+        "\\PC{0,300}",
+        // YAML's own syntax, densely: anchors, tags, flow and block forms.
+        "([a-z_]{1,8}: |  - |[&*!][a-z]{1,4} |~|\\{|\\}|\\[|\\]|, |'|\"|\n|[0-9.]{1,6}|null|true|---\n){0,60}",
+    ]) {
+        let s = Scratch::new("prop-yaml");
+        if let Err(e) = load_named(&s, "p.yaml", &text, Vec::new()) {
             prop_assert!(!e.contains('\n'), "multi-line error: {e}");
         }
     }
