@@ -79,12 +79,13 @@ impl Bsm {
         let sd = s * (-q * t).exp();
         let kd = k * (-r * t).exp();
         let sdev = vol * t.sqrt();
+        let lower = floor(phi * (sd - kd));
         let price = if sdev > 0.0 {
             let d1 = ((s / k).ln() + (r - q) * t) / sdev + 0.5 * sdev;
             let d2 = d1 - sdev;
-            phi * (sd * normal::cdf(phi * d1) - kd * normal::cdf(phi * d2))
+            (phi * (sd * normal::cdf(phi * d1) - kd * normal::cdf(phi * d2))).max(lower)
         } else {
-            (phi * (sd - kd)).max(0.0)
+            lower
         };
         finite("Black-Scholes-Merton", price)
     }
@@ -126,7 +127,7 @@ impl Bsm {
             let pdf1 = normal::pdf(d1);
             let sd_pdf = sd * pdf1;
             Greeks {
-                price: phi * (sd * n1 - kd * n2),
+                price: (phi * (sd * n1 - kd * n2)).max(floor(phi * (sd - kd))),
                 delta: phi * dq * n1,
                 gamma: dq * pdf1 / (s * sdev),
                 vega: sd_pdf * sqrt_t,
@@ -201,9 +202,9 @@ impl Black76 {
         let undiscounted = if sdev > 0.0 {
             let d1 = (f / k).ln() / sdev + 0.5 * sdev;
             let d2 = d1 - sdev;
-            phi * (f * normal::cdf(phi * d1) - k * normal::cdf(phi * d2))
+            (phi * (f * normal::cdf(phi * d1) - k * normal::cdf(phi * d2))).max(floor(phi * (f - k)))
         } else {
-            (phi * (f - k)).max(0.0)
+            floor(phi * (f - k))
         };
         finite("Black-76", dr * undiscounted)
     }
@@ -238,7 +239,7 @@ impl Black76 {
             let n2 = normal::cdf(phi * d2);
             let dr_pdf = dr * normal::pdf(d1);
             let fd_pdf = f * dr_pdf;
-            let price = dr * phi * (f * n1 - k * n2);
+            let price = dr * (phi * (f * n1 - k * n2)).max(floor(phi * (f - k)));
             Greeks {
                 price,
                 delta: phi * dr * n1,
@@ -262,6 +263,15 @@ impl Black76 {
         };
         finite_greeks("Black-76", greeks)
     }
+}
+
+/// The lower arbitrage bound `max(forward value, 0)`. The closed form is a
+/// difference of two terms and can round a few ulps below it (even below
+/// zero far out of the money); prices are lifted onto the bound so that
+/// they always invert to a volatility.
+#[inline]
+fn floor(forward_value: f64) -> f64 {
+    forward_value.max(0.0)
 }
 
 fn finite(model: &'static str, price: f64) -> Result<f64, PricingError> {

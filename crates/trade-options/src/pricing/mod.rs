@@ -76,7 +76,7 @@ impl Greeks {
         self.rho / 100.0
     }
 
-    fn is_finite(&self) -> bool {
+    pub(crate) fn is_finite(&self) -> bool {
         self.price.is_finite()
             && self.delta.is_finite()
             && self.gamma.is_finite()

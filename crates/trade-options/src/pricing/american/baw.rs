@@ -88,15 +88,22 @@ fn premium_until(o: &American, stop: Stop) -> Result<Premium, PricingError> {
     let root = |c: f64| 0.5 * (-(n - 1.0) + phi * ((n - 1.0) * (n - 1.0) + 4.0 * c).sqrt());
     let q = root(big_k);
 
-    // Seed: the perpetual boundary (T -> infinity) pulled towards the strike.
+    // Seed: the perpetual (T -> infinity) boundary pulled towards the
+    // strike. At tiny variance (vol^2 T << carry) the formula overflows;
+    // the strike itself, on the right side of every boundary, replaces it.
     let q_inf = root(m);
     let s_inf = k / (1.0 - 1.0 / q_inf);
-    let mut s = if phi > 0.0 {
+    let seed = if phi > 0.0 {
         let h = -(carry_t + 2.0 * sdev) * k / (s_inf - k);
         k + (s_inf - k) * (-h.exp_m1())
     } else {
         let h = (carry_t - 2.0 * sdev) * k / (k - s_inf);
         s_inf + (k - s_inf) * h.exp()
+    };
+    let mut s = if seed.is_finite() && seed > 0.0 && phi * (seed - k) >= 0.0 {
+        seed
+    } else {
+        k
     };
 
     // Value matching at S*: phi*(S* - K) = c(S*) + phi*(1 - dq N(phi d1)) S*/Q.
@@ -135,10 +142,22 @@ fn premium_until(o: &American, stop: Stop) -> Result<Premium, PricingError> {
         // Newton on lhs(S) - rhs(S), written as in the paper:
         // S = (K + RHS - b_i S) / (1 - b_i) for a call.
         let b = slope;
-        s = if phi > 0.0 {
+        let next = if phi > 0.0 {
             (k + rhs - b * s) / (1.0 - b)
         } else {
             (k - rhs + b * s) / (1.0 + b)
+        };
+        // The boundary is above the strike for a call and below it (and
+        // above zero) for a put; a step that leaves that side goes halfway
+        // to the strike, or halves/doubles towards zero/infinity.
+        s = if next.is_nan() || phi * (next - k) < 0.0 {
+            0.5 * (s + k)
+        } else if next <= 0.0 {
+            0.5 * s
+        } else if next.is_infinite() {
+            2.0 * s
+        } else {
+            next
         };
         iterations += 1;
     }

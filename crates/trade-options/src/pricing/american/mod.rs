@@ -62,6 +62,9 @@ pub struct American {
     pub vol: f64,
 }
 
+const BAW: &str = "Barone-Adesi-Whaley";
+const TREE: &str = "binomial tree (CRR)";
+
 /// Relative bump of the volatility for vega.
 const VOL_BUMP: f64 = 1e-4;
 /// Absolute bump of the rate for rho.
@@ -126,12 +129,17 @@ impl American {
         if self.years == 0.0 {
             return Ok(self.exercise_value());
         }
-        match model {
-            AmericanModel::BaroneAdesiWhaley => self.baw().map(|g| g.price),
+        let (price, name) = match model {
+            AmericanModel::BaroneAdesiWhaley => (self.baw()?.price, BAW),
             AmericanModel::Binomial { steps } => {
                 check_steps(steps)?;
-                binomial::tree(self, steps, true).map(|t| t.price)
+                (binomial::tree(self, steps, true)?.price, TREE)
             }
+        };
+        if price.is_finite() {
+            Ok(price)
+        } else {
+            Err(PricingError::NotFinite { model: name })
         }
     }
 
@@ -151,12 +159,17 @@ impl American {
                 ..Greeks::default()
             });
         }
-        match model {
-            AmericanModel::BaroneAdesiWhaley => self.baw_greeks(),
+        let (greeks, name) = match model {
+            AmericanModel::BaroneAdesiWhaley => (self.baw_greeks()?, BAW),
             AmericanModel::Binomial { steps } => {
                 check_steps(steps)?;
-                self.tree_greeks(steps)
+                (self.tree_greeks(steps)?, TREE)
             }
+        };
+        if greeks.is_finite() {
+            Ok(greeks)
+        } else {
+            Err(PricingError::NotFinite { model: name })
         }
     }
 
@@ -182,7 +195,7 @@ impl American {
             OptionRight::Call if q <= 0.0 && r >= 0.0 => Ok(BawCase::European),
             OptionRight::Put if r <= 0.0 && q >= 0.0 => Ok(BawCase::European),
             _ if r < 0.0 => Err(PricingError::NotApplicable {
-                model: "Barone-Adesi-Whaley",
+                model: BAW,
                 reason: "negative rate with early exercise possibly optimal; use AmericanModel::Binomial",
             }),
             _ => Ok(BawCase::Premium),
@@ -350,6 +363,14 @@ pub fn implied_vol_american(
     if price >= bound {
         return Err(IvError::AboveBound { price, bound });
     }
+    // The tree needs vol > |r - q| sqrt(dt) for probabilities in (0, 1).
+    let low = match model {
+        AmericanModel::Binomial { steps } => {
+            let dt = years / f64::from(steps);
+            low.max(1.0001 * (rate - dividend_yield).abs() * dt.sqrt())
+        }
+        AmericanModel::BaroneAdesiWhaley => low,
+    };
     let excess = |vol: f64| {
         American { vol, ..option }
             .price(model)
