@@ -8,6 +8,9 @@
 use super::{Greeks, InputError, PricingError, normal};
 use trade_core::OptionRight;
 
+const MODEL_BSM: &str = "Black-Scholes-Merton";
+const MODEL_B76: &str = "Black-76";
+
 /// +1 for a call, -1 for a put: the formulas below are written once for
 /// both rights, `phi * (S*dq*N(phi*d1) - K*dr*N(phi*d2))`.
 #[inline]
@@ -78,16 +81,19 @@ impl Bsm {
         let phi = sign(right);
         let sd = s * (-q * t).exp();
         let kd = k * (-r * t).exp();
+        if !(sd.is_finite() && kd.is_finite()) {
+            return Err(PricingError::NotFinite { model: MODEL_BSM });
+        }
         let sdev = vol * t.sqrt();
         let lower = floor(phi * (sd - kd));
         let price = if sdev > 0.0 {
             let d1 = ((s / k).ln() + (r - q) * t) / sdev + 0.5 * sdev;
             let d2 = d1 - sdev;
-            (phi * (sd * normal::cdf(phi * d1) - kd * normal::cdf(phi * d2))).max(lower)
+            lift(phi * (sd * normal::cdf(phi * d1) - kd * normal::cdf(phi * d2)), lower)
         } else {
             lower
         };
-        finite("Black-Scholes-Merton", price)
+        finite(MODEL_BSM, price)
     }
 
     /// Price and Greeks.
@@ -117,6 +123,9 @@ impl Bsm {
         let dr = (-r * t).exp();
         let sd = s * dq;
         let kd = k * dr;
+        if !(sd.is_finite() && kd.is_finite()) {
+            return Err(PricingError::NotFinite { model: MODEL_BSM });
+        }
         let sqrt_t = t.sqrt();
         let sdev = vol * sqrt_t;
         let greeks = if sdev > 0.0 {
@@ -127,7 +136,7 @@ impl Bsm {
             let pdf1 = normal::pdf(d1);
             let sd_pdf = sd * pdf1;
             Greeks {
-                price: (phi * (sd * n1 - kd * n2)).max(floor(phi * (sd - kd))),
+                price: lift(phi * (sd * n1 - kd * n2), floor(phi * (sd - kd))),
                 delta: phi * dq * n1,
                 gamma: dq * pdf1 / (s * sdev),
                 vega: sd_pdf * sqrt_t,
@@ -146,7 +155,7 @@ impl Bsm {
         } else {
             Greeks::default()
         };
-        finite_greeks("Black-Scholes-Merton", greeks)
+        finite_greeks(MODEL_BSM, greeks)
     }
 }
 
@@ -198,15 +207,21 @@ impl Black76 {
         } = *self;
         let phi = sign(right);
         let dr = (-r * t).exp();
+        if !dr.is_finite() {
+            return Err(PricingError::NotFinite { model: MODEL_B76 });
+        }
         let sdev = vol * t.sqrt();
         let undiscounted = if sdev > 0.0 {
             let d1 = (f / k).ln() / sdev + 0.5 * sdev;
             let d2 = d1 - sdev;
-            (phi * (f * normal::cdf(phi * d1) - k * normal::cdf(phi * d2))).max(floor(phi * (f - k)))
+            lift(
+                phi * (f * normal::cdf(phi * d1) - k * normal::cdf(phi * d2)),
+                floor(phi * (f - k)),
+            )
         } else {
             floor(phi * (f - k))
         };
-        finite("Black-76", dr * undiscounted)
+        finite(MODEL_B76, dr * undiscounted)
     }
 
     /// Price and Greeks with respect to the forward (delta, gamma), the
@@ -230,6 +245,9 @@ impl Black76 {
         } = *self;
         let phi = sign(right);
         let dr = (-r * t).exp();
+        if !dr.is_finite() {
+            return Err(PricingError::NotFinite { model: MODEL_B76 });
+        }
         let sqrt_t = t.sqrt();
         let sdev = vol * sqrt_t;
         let greeks = if sdev > 0.0 {
@@ -239,7 +257,7 @@ impl Black76 {
             let n2 = normal::cdf(phi * d2);
             let dr_pdf = dr * normal::pdf(d1);
             let fd_pdf = f * dr_pdf;
-            let price = dr * (phi * (f * n1 - k * n2)).max(floor(phi * (f - k)));
+            let price = dr * lift(phi * (f * n1 - k * n2), floor(phi * (f - k)));
             Greeks {
                 price,
                 delta: phi * dr * n1,
@@ -261,7 +279,7 @@ impl Black76 {
         } else {
             Greeks::default()
         };
-        finite_greeks("Black-76", greeks)
+        finite_greeks(MODEL_B76, greeks)
     }
 }
 
@@ -271,7 +289,14 @@ impl Black76 {
 /// they always invert to a volatility.
 #[inline]
 fn floor(forward_value: f64) -> f64 {
-    forward_value.max(0.0)
+    lift(forward_value, 0.0)
+}
+
+/// `max(price, lower)` that keeps a NaN (`f64::max` would drop it and
+/// return the bound, hiding an overflow).
+#[inline]
+fn lift(price: f64, lower: f64) -> f64 {
+    if price < lower { lower } else { price }
 }
 
 fn finite(model: &'static str, price: f64) -> Result<f64, PricingError> {
@@ -358,7 +383,7 @@ mod tests {
         assert_eq!(
             o.greeks().unwrap_err(),
             PricingError::NotFinite {
-                model: "Black-Scholes-Merton"
+                model: MODEL_BSM
             }
         );
         let f = Black76 {
@@ -370,6 +395,17 @@ mod tests {
             vol: 1e300,
         };
         assert!(matches!(f.greeks(), Err(PricingError::NotFinite { .. })));
+        assert!(matches!(f.price(), Err(PricingError::NotFinite { .. })));
+        // With no time value the answer would be a discounted forward; an
+        // infinite discount factor must not turn into a price of zero.
+        let deterministic = Bsm {
+            vol: 0.0,
+            rate: -1e300,
+            dividend_yield: -1e300,
+            ..atm()
+        };
+        assert!(matches!(deterministic.greeks(), Err(PricingError::NotFinite { .. })));
+        assert!(matches!(deterministic.price(), Err(PricingError::NotFinite { .. })));
     }
 
     #[test]

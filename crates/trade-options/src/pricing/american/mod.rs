@@ -346,9 +346,12 @@ pub fn implied_vol_american(
     }
     // A European lower bound can exceed the exercise value (a put on a
     // high-yield underlying); the American price is above both.
-    let european_floor = (option.phi()
-        * (spot * (-dividend_yield * years).exp() - strike * (-rate * years).exp()))
-    .max(0.0);
+    let forward_value = option.phi()
+        * (spot * (-dividend_yield * years).exp() - strike * (-rate * years).exp());
+    if !forward_value.is_finite() {
+        return Err(IvError::Model(PricingError::NotFinite { model: "discounting" }));
+    }
+    let european_floor = forward_value.max(0.0);
     let intrinsic = option.exercise_value().max(european_floor);
     if years == 0.0 {
         return Err(IvError::Expired { price, intrinsic });
