@@ -6,7 +6,7 @@
 //! Pricing is `f64` (models are approximations); money that is booked
 //! (premiums, commissions, P&L) stays in `trade_core`'s fixed-point types.
 
-/// OCC (OSI) option symbols: the padded 21-character form and vendors' compact form.
+// Module summaries are the first lines of their `//!` docs (an outer `///`
+// here would make rustdoc resolve their links from the crate root).
 pub mod occ;
-/// Pricing models, Greeks and implied volatility (European and American).
 pub mod pricing;

@@ -105,10 +105,17 @@ impl OccSymbol {
     ///
     /// # Errors
     /// [`OccError`] naming the part that does not fit the format.
-    pub fn new(root: &str, expiry: Date, right: OptionRight, strike: Price) -> Result<Self, OccError> {
+    pub fn new(
+        root: &str,
+        expiry: Date,
+        right: OptionRight,
+        strike: Price,
+    ) -> Result<Self, OccError> {
         let root_ok = !root.is_empty()
             && root.len() <= ROOT_WIDTH
-            && root.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            && root
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         let root = root_ok
             .then(|| Symbol::new(root).ok())
             .flatten()
@@ -137,7 +144,12 @@ impl OccSymbol {
     /// # Errors
     /// As [`OccSymbol::new`].
     pub fn from_terms(terms: &OptionTerms) -> Result<Self, OccError> {
-        OccSymbol::new(terms.underlying.as_str(), terms.expiry, terms.right, terms.strike)
+        OccSymbol::new(
+            terms.underlying.as_str(),
+            terms.expiry,
+            terms.right,
+            terms.strike,
+        )
     }
 
     /// Parses the padded (`SPY   250418C00560000`) or compact
@@ -189,15 +201,19 @@ impl OccSymbol {
         {
             return Err(fail(i, "an upper-case letter or digit of the root"));
         }
-        let digits = |from: usize, len: usize, expected: &'static str| -> Result<i64, OccParseError> {
-            bytes[from..from + len].iter().enumerate().try_fold(0i64, |acc, (i, &b)| {
-                if b.is_ascii_digit() {
-                    Ok(acc * 10 + i64::from(b - b'0'))
-                } else {
-                    Err(fail(from + i, expected))
-                }
-            })
-        };
+        let digits =
+            |from: usize, len: usize, expected: &'static str| -> Result<i64, OccParseError> {
+                bytes[from..from + len]
+                    .iter()
+                    .enumerate()
+                    .try_fold(0i64, |acc, (i, &b)| {
+                        if b.is_ascii_digit() {
+                            Ok(acc * 10 + i64::from(b - b'0'))
+                        } else {
+                            Err(fail(from + i, expected))
+                        }
+                    })
+            };
         let yy = digits(tail, 2, "a digit of the expiry year (YYMMDD)")?;
         let mm = digits(tail + 2, 2, "a digit of the expiry month (YYMMDD)")?;
         let dd = digits(tail + 4, 2, "a digit of the expiry day (YYMMDD)")?;
@@ -212,11 +228,16 @@ impl OccSymbol {
             b'P' => OptionRight::Put,
             _ => return Err(fail(tail + 6, "C (call) or P (put)")),
         };
-        let thousandths = digits(tail + 7, 8, "a digit of the strike (8 digits, dollars x 1000)")?;
+        let thousandths = digits(
+            tail + 7,
+            8,
+            "a digit of the strike (8 digits, dollars x 1000)",
+        )?;
         if thousandths == 0 {
             return Err(fail(tail + 7, "a strike above zero"));
         }
-        let root = Symbol::new(root).map_err(|_| fail(0, "an upper-case letter or digit of the root"))?;
+        let root =
+            Symbol::new(root).map_err(|_| fail(0, "an upper-case letter or digit of the root"))?;
         Ok(OccSymbol {
             root,
             expiry,
@@ -323,7 +344,12 @@ impl fmt::Display for OccSymbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut tail = String::with_capacity(TAIL);
         self.write_tail(&mut tail);
-        write!(f, "{:<width$}{tail}", self.root.as_str(), width = ROOT_WIDTH)
+        write!(
+            f,
+            "{:<width$}{tail}",
+            self.root.as_str(),
+            width = ROOT_WIDTH
+        )
     }
 }
 
@@ -346,13 +372,55 @@ mod tests {
     #[test]
     fn reads_the_padded_and_compact_forms() {
         let cases = [
-            ("SPY   250418C00560000", "SPY", date(2025, 4, 18), OptionRight::Call, "560"),
-            ("SPY250829C00560000", "SPY", date(2025, 8, 29), OptionRight::Call, "560"),
-            ("SPXW  250829P05600000", "SPXW", date(2025, 8, 29), OptionRight::Put, "5600"),
-            ("SPXW250829P05600000", "SPXW", date(2025, 8, 29), OptionRight::Put, "5600"),
-            ("AAPL1 240119C00152500", "AAPL1", date(2024, 1, 19), OptionRight::Call, "152.5"),
-            ("F251219P00012500", "F", date(2025, 12, 19), OptionRight::Put, "12.5"),
-            ("QQQ   280229C00000001", "QQQ", date(2028, 2, 29), OptionRight::Call, "0.001"),
+            (
+                "SPY   250418C00560000",
+                "SPY",
+                date(2025, 4, 18),
+                OptionRight::Call,
+                "560",
+            ),
+            (
+                "SPY250829C00560000",
+                "SPY",
+                date(2025, 8, 29),
+                OptionRight::Call,
+                "560",
+            ),
+            (
+                "SPXW  250829P05600000",
+                "SPXW",
+                date(2025, 8, 29),
+                OptionRight::Put,
+                "5600",
+            ),
+            (
+                "SPXW250829P05600000",
+                "SPXW",
+                date(2025, 8, 29),
+                OptionRight::Put,
+                "5600",
+            ),
+            (
+                "AAPL1 240119C00152500",
+                "AAPL1",
+                date(2024, 1, 19),
+                OptionRight::Call,
+                "152.5",
+            ),
+            (
+                "F251219P00012500",
+                "F",
+                date(2025, 12, 19),
+                OptionRight::Put,
+                "12.5",
+            ),
+            (
+                "QQQ   280229C00000001",
+                "QQQ",
+                date(2028, 2, 29),
+                OptionRight::Call,
+                "0.001",
+            ),
         ];
         for (i, (text, root, expiry, right, strike)) in cases.into_iter().enumerate() {
             let s = OccSymbol::parse(text).unwrap_or_else(|e| panic!("case {i}: {e}"));
@@ -375,13 +443,38 @@ mod tests {
             ("SPYSPYX250418C00560000", 6, "too long", Some('X')),
             ("      250418C00560000", 0, "starting the root", Some(' ')),
             ("SPY  250418C00560000", 5, "exactly 6", Some('2')),
-            ("S-Y   250418C00560000", 1, "letter or digit of the root", Some('-')),
-            ("spy   250418C00560000", 0, "letter or digit of the root", Some('s')),
+            (
+                "S-Y   250418C00560000",
+                1,
+                "letter or digit of the root",
+                Some('-'),
+            ),
+            (
+                "spy   250418C00560000",
+                0,
+                "letter or digit of the root",
+                Some('s'),
+            ),
             ("SPY   2504x8C00560000", 10, "expiry day", Some('x')),
             ("SPY   251318C00560000", 8, "month from 01 to 12", Some('1')),
-            ("SPY   250231C00560000", 10, "exists in that month", Some('3')),
-            ("SPY   250418X00560000", 12, "C (call) or P (put)", Some('X')),
-            ("SPY   250418C0056000A", 20, "digit of the strike", Some('A')),
+            (
+                "SPY   250231C00560000",
+                10,
+                "exists in that month",
+                Some('3'),
+            ),
+            (
+                "SPY   250418X00560000",
+                12,
+                "C (call) or P (put)",
+                Some('X'),
+            ),
+            (
+                "SPY   250418C0056000A",
+                20,
+                "digit of the strike",
+                Some('A'),
+            ),
             ("SPY   250418C00000000", 13, "above zero", Some('0')),
             ("SPŸ   250418C00560000", 2, "ASCII", Some('Ÿ')),
         ];
@@ -390,10 +483,15 @@ mod tests {
             assert_eq!(e.position, position, "case {i}: {e}");
             assert!(e.expected.contains(expected), "case {i}: {e}");
             assert_eq!(e.found, found, "case {i}: {e}");
-            assert!(e.to_string().contains(&format!("position {position}")), "case {i}: {e}");
+            assert!(
+                e.to_string().contains(&format!("position {position}")),
+                "case {i}: {e}"
+            );
         }
         assert_eq!(
-            OccSymbol::parse("SPY   250418X00560000").unwrap_err().to_string(),
+            OccSymbol::parse("SPY   250418X00560000")
+                .unwrap_err()
+                .to_string(),
             "invalid OCC option symbol \"SPY   250418X00560000\": at position 12 expected C (call) or P (put), found 'X'"
         );
     }
@@ -406,7 +504,9 @@ mod tests {
         for root in ["", "TOOLONG", "SP Y", "spy", "BRK.B"] {
             assert_eq!(
                 OccSymbol::new(root, day, OptionRight::Call, strike),
-                Err(OccError::Root { root: root.to_string() })
+                Err(OccError::Root {
+                    root: root.to_string()
+                })
             );
         }
         let bad_day = date(2100, 1, 1);
@@ -432,7 +532,10 @@ mod tests {
         assert_eq!(terms.settlement, Settlement::Cash);
         assert_eq!(terms.strike, Price::from_cents(560_000));
         // Terms name the underlying, so they rebuild the SPX root.
-        assert_eq!(OccSymbol::from_terms(&terms).unwrap().compact(), "SPX250829P05600000");
+        assert_eq!(
+            OccSymbol::from_terms(&terms).unwrap().compact(),
+            "SPX250829P05600000"
+        );
         let adjusted = OccSymbol::parse("AAPL1 240119C00152500").unwrap();
         assert_eq!(adjusted.underlying().as_str(), "AAPL1");
         let spy = OccSymbol::parse("SPY   250418C00560000").unwrap();

@@ -15,9 +15,9 @@
 //!   error up to ~4e-16 (relative 7e-8 near x = -5.7), which shows as
 //!   relative errors up to 2e-9 on prices of 1e-6.
 //! - Implied volatility: recovers the vol to 1e-10 wherever vega (per 1.00)
-//!   >= 1e-5 * (S + K), i.e. wherever the few-ulp uncertainty of a price of
-//!   that size moves the vol by less than 1e-10; everywhere else the
-//!   implied vol must reprice the given price to rounding.
+//!   is at least 1e-5 * (S + K), i.e. wherever the few-ulp uncertainty of a
+//!   price of that size moves the vol by less than 1e-10; everywhere else
+//!   the implied vol must reprice the given price to rounding.
 //! - BAW vs QuantLib's BAW: QuantLib stops its critical-price iteration at
 //!   a residual of 1e-6 * K and the price moves by `(S/S*)^Q` (<= 1) times
 //!   that residual, so the two agree to 1e-6 * K; with QuantLib's stopping
@@ -192,7 +192,10 @@ fn bsm_matches_the_exact_closed_form() {
 fn bsm_matches_quantlib() {
     for row in rows_of("bsm_ql") {
         assert_close(row, as_array(row.bsm().greeks().unwrap()), 1e-12, 1e-13);
-        assert_eq!(row.bsm().price().unwrap(), row.bsm().greeks().unwrap().price);
+        assert_eq!(
+            row.bsm().price().unwrap(),
+            row.bsm().greeks().unwrap().price
+        );
     }
 }
 
@@ -207,7 +210,10 @@ fn black76_matches_the_exact_closed_form_and_quantlib() {
         // Rho with the forward fixed is -T * price; QuantLib's price is the
         // independent side of that identity.
         let want = -row.years() * row.v[0];
-        assert!((g.rho - want).abs() <= 1e-12 * want.abs() + 1e-13 * row.k * row.years(), "{row:?}");
+        assert!(
+            (g.rho - want).abs() <= 1e-12 * want.abs() + 1e-13 * row.k * row.years(),
+            "{row:?}"
+        );
     }
 }
 
@@ -220,7 +226,11 @@ fn check_iv(row: &Row, got: Result<f64, IvError>, reprice: impl Fn(f64) -> f64) 
             let vega = row.v[3];
             let informative = vega >= 1e-5 * scale;
             if informative {
-                assert!((vol - row.vol).abs() <= 1e-10, "vol {vol} vs {} for {row:?}", row.vol);
+                assert!(
+                    (vol - row.vol).abs() <= 1e-10,
+                    "vol {vol} vs {} for {row:?}",
+                    row.vol
+                );
             }
             let p = reprice(vol);
             assert!(
@@ -260,7 +270,14 @@ fn implied_vol_recovers_the_vol_of_quantlib_and_exact_prices() {
     for model in ["black76_ql", "black76_mp"] {
         for row in rows_of(model) {
             let iv = implied_vol_black76(row.right, row.v[0], row.s, row.k, row.years(), row.r);
-            let reprice = |vol| Black76 { vol, ..row.black76() }.price().unwrap();
+            let reprice = |vol| {
+                Black76 {
+                    vol,
+                    ..row.black76()
+                }
+                .price()
+                .unwrap()
+            };
             informative += usize::from(check_iv(row, iv, reprice));
         }
     }
@@ -272,7 +289,10 @@ fn implied_vol_recovers_the_vol_of_quantlib_and_exact_prices() {
 #[test]
 fn barone_adesi_whaley_matches_quantlib() {
     for row in rows_of("american_baw_ql") {
-        let got = row.american().price(AmericanModel::BaroneAdesiWhaley).unwrap();
+        let got = row
+            .american()
+            .price(AmericanModel::BaroneAdesiWhaley)
+            .unwrap();
         let tol = 1e-6 * row.k + 1e-12 * row.v[0];
         assert!((got - row.v[0]).abs() <= tol, "got {got} for {row:?}");
     }
@@ -285,7 +305,10 @@ fn barone_adesi_whaley_matches_quantlib() {
 #[test]
 fn barone_adesi_whaley_accuracy_against_the_true_american_price() {
     for row in rows_of("american_qdfp_ql") {
-        let got = row.american().price(AmericanModel::BaroneAdesiWhaley).unwrap();
+        let got = row
+            .american()
+            .price(AmericanModel::BaroneAdesiWhaley)
+            .unwrap();
         let tol = 1e-2 * row.scales()[3] * row.vol;
         assert!((got - row.v[0]).abs() <= tol, "got {got} for {row:?}");
         assert!(got >= row.bsm().price().unwrap() - 1e-12 * row.k, "{row:?}");
@@ -311,11 +334,19 @@ fn binomial_tree_converges_to_the_true_american_price() {
     let n = f64::from(STEPS);
     let mut greeks_compared = 0;
     for row in rows_of("american_qdfp_ql") {
-        let g = as_array(row.american().greeks(AmericanModel::Binomial { steps: STEPS }).unwrap());
+        let g = as_array(
+            row.american()
+                .greeks(AmericanModel::Binomial { steps: STEPS })
+                .unwrap(),
+        );
         let sc = row.scales();
         let vol_scale = row.vol * sc[3];
         let price_tol = 0.25 * vol_scale / n;
-        assert!((g[0] - row.v[0]).abs() <= price_tol, "price {} for {row:?}", g[0]);
+        assert!(
+            (g[0] - row.v[0]).abs() <= price_tol,
+            "price {} for {row:?}",
+            g[0]
+        );
         if near_exercise_boundary(row) {
             continue;
         }
@@ -362,7 +393,13 @@ fn binomial_tree_error_falls_with_steps() {
     let worst = |steps| {
         slice
             .iter()
-            .map(|r| (r.american().price(AmericanModel::Binomial { steps }).unwrap() - r.v[0]).abs())
+            .map(|r| {
+                (r.american()
+                    .price(AmericanModel::Binomial { steps })
+                    .unwrap()
+                    - r.v[0])
+                    .abs()
+            })
             .fold(0.0, f64::max)
     };
     let (coarse, fine) = (worst(100), worst(400));
@@ -377,13 +414,24 @@ fn binomial_tree_agrees_with_quantlibs_fine_tree() {
     let (ours, theirs) = (1000.0, 5000.0);
     let mut compared = 0;
     for row in rows_of("american_crr_ql").filter(|r| r.days == 45 && r.vol == 0.2) {
-        let g = row.american().greeks(AmericanModel::Binomial { steps: 1000 }).unwrap();
+        let g = row
+            .american()
+            .greeks(AmericanModel::Binomial { steps: 1000 })
+            .unwrap();
         let vol_scale = row.s * row.vol * row.years().sqrt();
         let price_tol = 0.25 * vol_scale * (1.0 / ours + 1.0 / theirs);
-        assert!((g.price - row.v[0]).abs() <= price_tol, "{} for {row:?}", g.price);
+        assert!(
+            (g.price - row.v[0]).abs() <= price_tol,
+            "{} for {row:?}",
+            g.price
+        );
         if !near_exercise_boundary(row) {
             let delta_tol = 3.0 * (1.0 / ours + 1.0 / theirs);
-            assert!((g.delta - row.v[1]).abs() <= delta_tol, "{} for {row:?}", g.delta);
+            assert!(
+                (g.delta - row.v[1]).abs() <= delta_tol,
+                "{} for {row:?}",
+                g.delta
+            );
             compared += 1;
         }
     }

@@ -327,11 +327,14 @@ proptest! {
         if let Ok(p) = o.price() { prop_assert!(p.is_finite()); }
         let f = Black76 { right, forward: spot, strike, years, rate, vol };
         if let Ok(g) = f.greeks() { prop_assert!(g.price.is_finite() && g.theta.is_finite()); }
-        for iv in [
+        for v in [
             implied_vol_bsm(right, price, spot, strike, years, rate, q),
             implied_vol_black76(right, price, spot, strike, years, rate),
-        ] {
-            if let Ok(v) = iv { prop_assert!(v.is_finite() && v >= 0.0); }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            prop_assert!(v.is_finite() && v >= 0.0);
         }
         let a = American { right, spot, strike, years, rate, dividend_yield: q, vol };
         for model in [AmericanModel::BaroneAdesiWhaley, AmericanModel::Binomial { steps: 20 }] {

@@ -1,9 +1,10 @@
 //! Black-Scholes-Merton (spot with a continuous dividend yield) and Black-76
 //! (forward) closed forms: price and first-order Greeks.
 //!
-//! The hot path ([`Bsm::greeks`]) costs two `exp` for the discount factors,
-//! one `ln`, one `sqrt`, one density and two cumulative normals, with no
-//! quantity computed twice; see `benches/pricing.rs`.
+//! The hot path ([`Bsm::greeks`]) costs three `exp` (two discount factors
+//! and one density: both cumulative normals reuse it, see
+//! [`normal::black_terms`]), one `ln` and one `sqrt`, with no quantity
+//! computed twice; see `benches/pricing.rs`.
 
 use super::{Greeks, InputError, PricingError, normal};
 use trade_core::OptionRight;
@@ -87,9 +88,8 @@ impl Bsm {
         let sdev = vol * t.sqrt();
         let lower = floor(phi * (sd - kd));
         let price = if sdev > 0.0 {
-            let d1 = ((s / k).ln() + (r - q) * t) / sdev + 0.5 * sdev;
-            let d2 = d1 - sdev;
-            lift(phi * (sd * normal::cdf(phi * d1) - kd * normal::cdf(phi * d2)), lower)
+            let b = normal::black_terms(phi, (s / k).ln() + (r - q) * t, sd / kd, sdev, 1.0 / sdev);
+            lift(phi * (sd * b.n1 - kd * b.n2), lower)
         } else {
             lower
         };
@@ -129,18 +129,19 @@ impl Bsm {
         let sqrt_t = t.sqrt();
         let sdev = vol * sqrt_t;
         let greeks = if sdev > 0.0 {
-            let d1 = ((s / k).ln() + (r - q) * t) / sdev + 0.5 * sdev;
-            let d2 = d1 - sdev;
-            let n1 = normal::cdf(phi * d1);
-            let n2 = normal::cdf(phi * d2);
-            let pdf1 = normal::pdf(d1);
+            // One division for 1/sdev, off the critical path (it runs
+            // beside the ln); everything after multiplies by it.
+            let inv_sdev = 1.0 / sdev;
+            let b = normal::black_terms(phi, (s / k).ln() + (r - q) * t, sd / kd, sdev, inv_sdev);
+            let (n1, n2, pdf1) = (b.n1, b.n2, b.pdf1);
             let sd_pdf = sd * pdf1;
             Greeks {
                 price: lift(phi * (sd * n1 - kd * n2), floor(phi * (sd - kd))),
                 delta: phi * dq * n1,
-                gamma: dq * pdf1 / (s * sdev),
+                gamma: dq * pdf1 * inv_sdev / s,
                 vega: sd_pdf * sqrt_t,
-                theta: -0.5 * sd_pdf * vol / sqrt_t + phi * (q * sd * n1 - r * kd * n2),
+                // vol / sqrt(t) = vol^2 / sdev.
+                theta: -0.5 * sd_pdf * vol * vol * inv_sdev + phi * (q * sd * n1 - r * kd * n2),
                 rho: phi * t * kd * n2,
             }
         } else if phi * (sd - kd) > 0.0 {
@@ -212,12 +213,8 @@ impl Black76 {
         }
         let sdev = vol * t.sqrt();
         let undiscounted = if sdev > 0.0 {
-            let d1 = (f / k).ln() / sdev + 0.5 * sdev;
-            let d2 = d1 - sdev;
-            lift(
-                phi * (f * normal::cdf(phi * d1) - k * normal::cdf(phi * d2)),
-                floor(phi * (f - k)),
-            )
+            let b = normal::black_terms(phi, (f / k).ln(), f / k, sdev, 1.0 / sdev);
+            lift(phi * (f * b.n1 - k * b.n2), floor(phi * (f - k)))
         } else {
             floor(phi * (f - k))
         };
@@ -251,11 +248,9 @@ impl Black76 {
         let sqrt_t = t.sqrt();
         let sdev = vol * sqrt_t;
         let greeks = if sdev > 0.0 {
-            let d1 = (f / k).ln() / sdev + 0.5 * sdev;
-            let d2 = d1 - sdev;
-            let n1 = normal::cdf(phi * d1);
-            let n2 = normal::cdf(phi * d2);
-            let dr_pdf = dr * normal::pdf(d1);
+            let b = normal::black_terms(phi, (f / k).ln(), f / k, sdev, 1.0 / sdev);
+            let (n1, n2) = (b.n1, b.n2);
+            let dr_pdf = dr * b.pdf1;
             let fd_pdf = f * dr_pdf;
             let price = dr * lift(phi * (f * n1 - k * n2), floor(phi * (f - k)));
             Greeks {
@@ -351,7 +346,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let cases: [(&str, fn(&mut Bsm)); 9] = [
+        type Spoil = fn(&mut Bsm);
+        let cases: [(&str, Spoil); 9] = [
             ("spot", |o| o.spot = f64::NAN),
             ("spot", |o| o.spot = 0.0),
             ("strike", |o| o.strike = -1.0),
@@ -382,9 +378,7 @@ mod tests {
         };
         assert_eq!(
             o.greeks().unwrap_err(),
-            PricingError::NotFinite {
-                model: MODEL_BSM
-            }
+            PricingError::NotFinite { model: MODEL_BSM }
         );
         let f = Black76 {
             right: OptionRight::Put,
@@ -404,8 +398,14 @@ mod tests {
             dividend_yield: -1e300,
             ..atm()
         };
-        assert!(matches!(deterministic.greeks(), Err(PricingError::NotFinite { .. })));
-        assert!(matches!(deterministic.price(), Err(PricingError::NotFinite { .. })));
+        assert!(matches!(
+            deterministic.greeks(),
+            Err(PricingError::NotFinite { .. })
+        ));
+        assert!(matches!(
+            deterministic.price(),
+            Err(PricingError::NotFinite { .. })
+        ));
     }
 
     #[test]

@@ -37,7 +37,9 @@ pub enum IvError {
     /// The price is at or above the no-arbitrage upper bound (the discounted
     /// forward for a call, the discounted strike for a put; spot and strike
     /// for American options), which only an infinite volatility reaches.
-    #[error("price {price} is at or above the arbitrage bound {bound}: no finite volatility reproduces it")]
+    #[error(
+        "price {price} is at or above the arbitrage bound {bound}: no finite volatility reproduces it"
+    )]
     AboveBound {
         /// The price given.
         price: f64,
@@ -46,7 +48,9 @@ pub enum IvError {
     },
     /// The option has no time left (`years == 0`): every volatility gives
     /// the intrinsic value, so none is implied.
-    #[error("the option has expired (years = 0): price {price} implies no volatility (intrinsic value {intrinsic})")]
+    #[error(
+        "the option has expired (years = 0): price {price} implies no volatility (intrinsic value {intrinsic})"
+    )]
     Expired {
         /// The price given.
         price: f64,
@@ -56,7 +60,9 @@ pub enum IvError {
     /// The price is within the arbitrage bounds but outside what the model
     /// reaches over the volatility range searched (American models only; see
     /// [`super::IV_VOL_RANGE_AMERICAN`]).
-    #[error("price {price} is outside the model's range [{low}, {high}] over the volatilities searched")]
+    #[error(
+        "price {price} is outside the model's range [{low}, {high}] over the volatilities searched"
+    )]
     OutsideModelRange {
         /// The price given.
         price: f64,
@@ -220,8 +226,12 @@ mod tests {
     #[test]
     fn each_unsolvable_price_gets_its_reason() {
         let call = |p: f64, t: f64| implied_vol_black76(OptionRight::Call, p, 110.0, 100.0, t, 0.0);
-        assert!(matches!(call(9.99, 1.0), Err(IvError::BelowIntrinsic { intrinsic, .. }) if intrinsic == 10.0));
-        assert!(matches!(call(110.0, 1.0), Err(IvError::AboveBound { bound, .. }) if bound == 110.0));
+        assert!(
+            matches!(call(9.99, 1.0), Err(IvError::BelowIntrinsic { intrinsic, .. }) if intrinsic == 10.0)
+        );
+        assert!(
+            matches!(call(110.0, 1.0), Err(IvError::AboveBound { bound, .. }) if bound == 110.0)
+        );
         assert!(matches!(call(10.0, 0.0), Err(IvError::Expired { .. })));
         assert!(matches!(
             call(f64::NAN, 1.0),
@@ -233,14 +243,18 @@ mod tests {
         ));
         assert_eq!(call(10.0, 1.0), Ok(0.0));
         let put = implied_vol_bsm(OptionRight::Put, 1.0, 100.0, 100.0, 1.0, f64::INFINITY, 0.0);
-        assert!(matches!(put, Err(IvError::InvalidInput(InputError { field: "rate", .. }))));
+        assert!(matches!(
+            put,
+            Err(IvError::InvalidInput(InputError { field: "rate", .. }))
+        ));
     }
 
     #[test]
     fn discounted_bounds_are_reported_discounted() {
         let r = 0.05;
         let df = (-r * 2.0f64).exp();
-        let err = implied_vol_black76(OptionRight::Put, 100.0 * df, 90.0, 100.0, 2.0, r).unwrap_err();
+        let err =
+            implied_vol_black76(OptionRight::Put, 100.0 * df, 90.0, 100.0, 2.0, r).unwrap_err();
         assert_eq!(
             err,
             IvError::AboveBound {

@@ -38,7 +38,7 @@ pub use american::{
     American, AmericanModel, BINOMIAL_MAX_STEPS, IV_VOL_RANGE_AMERICAN, implied_vol_american,
 };
 pub use bsm::{Black76, Bsm};
-pub use iv::{IvError, implied_vol_bsm, implied_vol_black76};
+pub use iv::{IvError, implied_vol_black76, implied_vol_bsm};
 pub use trade_core::OptionRight;
 
 /// Price and first-order sensitivities of one option (per unit of the
@@ -132,7 +132,12 @@ pub enum PricingError {
 }
 
 /// Checks one input against a domain, naming the field on failure.
-fn check(field: &'static str, value: f64, ok: bool, expected: &'static str) -> Result<(), InputError> {
+fn check(
+    field: &'static str,
+    value: f64,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), InputError> {
     if ok {
         Ok(())
     } else {
@@ -145,11 +150,21 @@ fn check(field: &'static str, value: f64, ok: bool, expected: &'static str) -> R
 }
 
 fn check_positive(field: &'static str, value: f64) -> Result<(), InputError> {
-    check(field, value, value.is_finite() && value > 0.0, "a finite number > 0")
+    check(
+        field,
+        value,
+        value.is_finite() && value > 0.0,
+        "a finite number > 0",
+    )
 }
 
 fn check_non_negative(field: &'static str, value: f64) -> Result<(), InputError> {
-    check(field, value, value.is_finite() && value >= 0.0, "a finite number >= 0")
+    check(
+        field,
+        value,
+        value.is_finite() && value >= 0.0,
+        "a finite number >= 0",
+    )
 }
 
 fn check_finite(field: &'static str, value: f64) -> Result<(), InputError> {
@@ -196,9 +211,18 @@ mod tests {
     #[test]
     fn year_fraction_days_counts_calendar_days() {
         let d = |y, m, dd| jiff::civil::Date::new(y, m, dd).unwrap();
-        assert_eq!(year_fraction_days(d(2024, 1, 1), d(2025, 1, 1)), 366.0 / 365.0);
-        assert_eq!(year_fraction_days(d(2025, 4, 17), d(2025, 4, 18)), 1.0 / 365.0);
-        assert_eq!(year_fraction_days(d(2025, 4, 18), d(2025, 4, 11)), -7.0 / 365.0);
+        assert_eq!(
+            year_fraction_days(d(2024, 1, 1), d(2025, 1, 1)),
+            366.0 / 365.0
+        );
+        assert_eq!(
+            year_fraction_days(d(2025, 4, 17), d(2025, 4, 18)),
+            1.0 / 365.0
+        );
+        assert_eq!(
+            year_fraction_days(d(2025, 4, 18), d(2025, 4, 11)),
+            -7.0 / 365.0
+        );
     }
 
     #[test]

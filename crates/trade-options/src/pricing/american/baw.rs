@@ -39,12 +39,12 @@ pub(super) struct Premium {
 }
 
 /// Undiscounted Black price of a call (`phi = 1`) or put (`phi = -1`) on
-/// forward `f` with total standard deviation `sdev > 0`, and `d1`.
+/// forward `f` with total standard deviation `sdev > 0`, with its normal
+/// terms (`n1 = N(phi d1)`, `pdf1 = n(d1)`).
 #[inline]
-fn black(phi: f64, f: f64, k: f64, sdev: f64) -> (f64, f64) {
-    let d1 = (f / k).ln() / sdev + 0.5 * sdev;
-    let d2 = d1 - sdev;
-    (phi * (f * normal::cdf(phi * d1) - k * normal::cdf(phi * d2)), d1)
+fn black(phi: f64, f: f64, k: f64, sdev: f64) -> (f64, normal::BlackTerms) {
+    let b = normal::black_terms(phi, (f / k).ln(), f / k, sdev, 1.0 / sdev);
+    (phi * (f * b.n1 - k * b.n2), b)
 }
 
 /// `x / (1 - exp(-x))`, 1 at `x = 0`.
@@ -108,13 +108,12 @@ fn premium_until(o: &American, stop: Stop) -> Result<Premium, PricingError> {
 
     // Value matching at S*: phi*(S* - K) = c(S*) + phi*(1 - dq N(phi d1)) S*/Q.
     let residual_and_slope = |s: f64| {
-        let (undiscounted, d1) = black(phi, s * dq / dr, k, sdev);
-        let n1 = normal::cdf(phi * d1);
+        let (undiscounted, b) = black(phi, s * dq / dr, k, sdev);
+        let n1 = b.n1;
         let rhs = dr * undiscounted + phi * (1.0 - dq * n1) * s / q;
         let lhs = phi * (s - k);
         // d(rhs)/d(S*), the paper's b_i.
-        let slope =
-            phi * (dq * n1 * (1.0 - 1.0 / q) + (1.0 - phi * dq * normal::pdf(d1) / sdev) / q);
+        let slope = phi * (dq * n1 * (1.0 - 1.0 / q) + (1.0 - phi * dq * b.pdf1 / sdev) / q);
         (lhs - rhs, rhs, slope)
     };
     let mut iterations = 0;
@@ -161,8 +160,8 @@ fn premium_until(o: &American, stop: Stop) -> Result<Premium, PricingError> {
         };
         iterations += 1;
     }
-    let (_, d1) = black(phi, s * dq / dr, k, sdev);
-    let a = phi * (s / q) * (1.0 - dq * normal::cdf(phi * d1));
+    let (_, b) = black(phi, s * dq / dr, k, sdev);
+    let a = phi * (s / q) * (1.0 - dq * b.n1);
     let premium = Premium { critical: s, q, a };
     if premium.critical.is_finite() && premium.critical > 0.0 && premium.a.is_finite() {
         Ok(premium)
@@ -179,7 +178,11 @@ pub(super) fn value(o: &American, p: &Premium, european: &Greeks) -> Greeks {
         OptionRight::Put => o.spot <= p.critical,
     };
     if exercise_region {
-        let phi = if o.right == OptionRight::Call { 1.0 } else { -1.0 };
+        let phi = if o.right == OptionRight::Call {
+            1.0
+        } else {
+            -1.0
+        };
         return Greeks {
             price: phi * (o.spot - o.strike),
             delta: phi,
@@ -212,7 +215,11 @@ mod tests {
             let f: Vec<&str> = line.split(',').collect();
             let num = |i: usize| f[i].parse::<f64>().unwrap();
             let o = American {
-                right: if f[1] == "call" { OptionRight::Call } else { OptionRight::Put },
+                right: if f[1] == "call" {
+                    OptionRight::Call
+                } else {
+                    OptionRight::Put
+                },
                 spot: num(2),
                 strike: num(3),
                 years: num(4) / 365.0,

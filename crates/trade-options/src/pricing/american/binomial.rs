@@ -130,10 +130,30 @@ mod tests {
                 }
                 .greeks()
                 .unwrap();
-                assert!((t.price - e.price).abs() < 2e-3 * 100.0 * 0.3, "{right:?} {strike}: {} vs {}", t.price, e.price);
-                assert!((t.delta - e.delta).abs() < 1e-3, "{right:?} {strike}: {} vs {}", t.delta, e.delta);
-                assert!((t.gamma - e.gamma).abs() < 1e-2 * e.gamma, "{right:?} {strike}: {} vs {}", t.gamma, e.gamma);
-                assert!((t.theta - e.theta).abs() < 1e-2 * e.theta.abs(), "{right:?} {strike}: {} vs {}", t.theta, e.theta);
+                assert!(
+                    (t.price - e.price).abs() < 2e-3 * 100.0 * 0.3,
+                    "{right:?} {strike}: {} vs {}",
+                    t.price,
+                    e.price
+                );
+                assert!(
+                    (t.delta - e.delta).abs() < 1e-3,
+                    "{right:?} {strike}: {} vs {}",
+                    t.delta,
+                    e.delta
+                );
+                assert!(
+                    (t.gamma - e.gamma).abs() < 1e-2 * e.gamma,
+                    "{right:?} {strike}: {} vs {}",
+                    t.gamma,
+                    e.gamma
+                );
+                assert!(
+                    (t.theta - e.theta).abs() < 1e-2 * e.theta.abs(),
+                    "{right:?} {strike}: {} vs {}",
+                    t.theta,
+                    e.theta
+                );
             }
         }
     }
@@ -149,7 +169,10 @@ mod tests {
             dividend_yield: 0.0,
             vol: 0.05,
         };
-        assert!(matches!(tree(&o, 2, true), Err(PricingError::NotApplicable { .. })));
+        assert!(matches!(
+            tree(&o, 2, true),
+            Err(PricingError::NotApplicable { .. })
+        ));
         assert!(tree(&o, 1000, true).is_ok());
     }
 }

@@ -98,14 +98,22 @@ mod tests {
 
     #[test]
     fn finds_roots_of_smooth_and_kinked_functions() {
-        let cases: [(fn(f64) -> f64, f64, f64, f64); 4] = [
+        type Case = (fn(f64) -> f64, f64, f64, f64);
+        let cases: [Case; 4] = [
             (|x| x * x - 2.0, 0.0, 2.0, std::f64::consts::SQRT_2),
             (|x| x.cos() - x, 0.0, 1.0, 0.739_085_133_215_160_6),
-            (|x| if x < 0.3 { x - 0.3 } else { 10.0 * (x - 0.3) }, 0.0, 1.0, 0.3),
+            (
+                |x| if x < 0.3 { x - 0.3 } else { 10.0 * (x - 0.3) },
+                0.0,
+                1.0,
+                0.3,
+            ),
             (|x| (x - 1e-3).powi(3), 0.0, 5.0, 1e-3),
         ];
         for (i, (f, a, b, want)) in cases.into_iter().enumerate() {
-            let got = root::<()>(|x| Ok(f(x)), (a, f(a)), (b, f(b)), 1e-12).unwrap().unwrap();
+            let got = root::<()>(|x| Ok(f(x)), (a, f(a)), (b, f(b)), 1e-12)
+                .unwrap()
+                .unwrap();
             // The cube's root is flat, but Brent keeps a sign-change bracket
             // in x, so the bracket width bounds the error all the same.
             assert!((got - want).abs() < 1e-11, "case {i}: {got} vs {want}");
@@ -114,6 +122,9 @@ mod tests {
 
     #[test]
     fn no_sign_change_is_none() {
-        assert_eq!(root::<()>(|x| Ok(x * x + 1.0), (0.0, 1.0), (1.0, 2.0), 1e-12), Ok(None));
+        assert_eq!(
+            root::<()>(|x| Ok(x * x + 1.0), (0.0, 1.0), (1.0, 2.0), 1e-12),
+            Ok(None)
+        );
     }
 }

@@ -269,12 +269,7 @@ impl American {
         price: impl Fn(American) -> Result<f64, PricingError>,
     ) -> Result<f64, PricingError> {
         let h = RATE_BUMP;
-        let at = |r: f64| {
-            price(American {
-                rate: r,
-                ..*self
-            })
-        };
+        let at = |r: f64| price(American { rate: r, ..*self });
         let r = self.rate;
         if r >= h || r < -h {
             Ok((at(r + h)? - at(r - h)?) / (2.0 * h))
@@ -346,10 +341,12 @@ pub fn implied_vol_american(
     }
     // A European lower bound can exceed the exercise value (a put on a
     // high-yield underlying); the American price is above both.
-    let forward_value = option.phi()
-        * (spot * (-dividend_yield * years).exp() - strike * (-rate * years).exp());
+    let forward_value =
+        option.phi() * (spot * (-dividend_yield * years).exp() - strike * (-rate * years).exp());
     if !forward_value.is_finite() {
-        return Err(IvError::Model(PricingError::NotFinite { model: "discounting" }));
+        return Err(IvError::Model(PricingError::NotFinite {
+            model: "discounting",
+        }));
     }
     let european_floor = forward_value.max(0.0);
     let intrinsic = option.exercise_value().max(european_floor);
