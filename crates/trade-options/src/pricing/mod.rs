@@ -21,6 +21,30 @@
 //!   fixed (for Black-76 the forward is fixed, so rho is `-years * price`).
 //!   Per 1% is [`Greeks::rho_per_point`].
 //!
+//! # Example
+//! ```
+//! use trade_options::pricing::{American, AmericanModel, Bsm, OptionRight, implied_vol_bsm};
+//!
+//! let put = Bsm {
+//!     right: OptionRight::Put,
+//!     spot: 560.0,
+//!     strike: 550.0,
+//!     years: 30.0 / 365.0,
+//!     rate: 0.043,
+//!     dividend_yield: 0.013,
+//!     vol: 0.18,
+//! };
+//! let g = put.greeks()?;
+//! assert!(g.delta < 0.0 && g.theta_per_day() < 0.0);
+//! let vol = implied_vol_bsm(OptionRight::Put, g.price, 560.0, 550.0, 30.0 / 365.0, 0.043, 0.013)?;
+//! assert!((vol - 0.18).abs() < 1e-12);
+//!
+//! let american = American { right: put.right, spot: put.spot, strike: put.strike, years: put.years,
+//!                           rate: put.rate, dividend_yield: put.dividend_yield, vol: put.vol };
+//! assert!(american.price(AmericanModel::BaroneAdesiWhaley)? >= g.price);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Bad input
 //! Every model validates its inputs and returns `Result`: a NaN, an
 //! infinity, a non-positive spot/strike, a negative time or volatility is an
