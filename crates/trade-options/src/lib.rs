@@ -6,4 +6,7 @@
 //! Pricing is `f64` (models are approximations); money that is booked
 //! (premiums, commissions, P&L) stays in `trade_core`'s fixed-point types.
 
+// Module summaries are the first lines of their `//!` docs (an outer `///`
+// here would make rustdoc resolve their links from the crate root).
+pub mod occ;
 pub mod pricing;

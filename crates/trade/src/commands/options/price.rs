@@ -3,7 +3,10 @@
 use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
-use trade_options::pricing::{Black76, Bsm, Greeks, implied_vol_black76, implied_vol_bsm};
+use trade_options::pricing::{
+    American, AmericanModel, Black76, Bsm, Greeks, PricingError, implied_vol_american,
+    implied_vol_black76, implied_vol_bsm,
+};
 
 use super::terms::{Model, OptionArgs};
 use crate::table;
@@ -49,9 +52,17 @@ struct PriceOut {
     rho: f64,
 }
 
-fn model_greeks(o: &OptionArgs, years: f64, vol: f64) -> Greeks {
+fn american_model(o: &OptionArgs) -> Option<AmericanModel> {
     match o.model {
-        Model::Bsm => Bsm {
+        Model::American => Some(AmericanModel::BaroneAdesiWhaley),
+        Model::Binomial => Some(AmericanModel::Binomial { steps: o.steps }),
+        Model::Bsm | Model::Black76 => None,
+    }
+}
+
+fn model_greeks(o: &OptionArgs, years: f64, vol: f64) -> Result<Greeks, PricingError> {
+    if let Some(model) = american_model(o) {
+        return American {
             right: o.right.into(),
             spot: o.spot,
             strike: o.strike,
@@ -60,13 +71,25 @@ fn model_greeks(o: &OptionArgs, years: f64, vol: f64) -> Greeks {
             dividend_yield: o.dividend_yield,
             vol,
         }
-        .greeks(),
+        .greeks(model);
+    }
+    match o.model {
         Model::Black76 => Black76 {
             right: o.right.into(),
             forward: o.spot,
             strike: o.strike,
             years,
             rate: o.rate,
+            vol,
+        }
+        .greeks(),
+        _ => Bsm {
+            right: o.right.into(),
+            spot: o.spot,
+            strike: o.strike,
+            years,
+            rate: o.rate,
+            dividend_yield: o.dividend_yield,
             vol,
         }
         .greeks(),
@@ -77,6 +100,8 @@ fn model_name(m: Model) -> &'static str {
     match m {
         Model::Bsm => "bsm",
         Model::Black76 => "black76",
+        Model::American => "american (barone-adesi-whaley)",
+        Model::Binomial => "american (crr binomial)",
     }
 }
 
@@ -91,7 +116,7 @@ pub fn run_price(args: &PriceArgs) -> anyhow::Result<String> {
         bail!("--vol must be a number >= 0 (0.20 = 20%), got {}", args.vol);
     }
     let years = o.years()?;
-    let g = model_greeks(o, years, args.vol);
+    let g = model_greeks(o, years, args.vol)?;
     let out = PriceOut {
         model: model_name(o.model),
         years,
@@ -137,6 +162,16 @@ pub fn run_iv(args: &IvArgs) -> anyhow::Result<String> {
     o.validate()?;
     let years = o.years()?;
     let iv = match o.model {
+        Model::American | Model::Binomial => implied_vol_american(
+            o.right.into(),
+            args.price,
+            o.spot,
+            o.strike,
+            years,
+            o.rate,
+            o.dividend_yield,
+            american_model(o).unwrap_or(AmericanModel::BaroneAdesiWhaley),
+        ),
         Model::Bsm => implied_vol_bsm(
             o.right.into(),
             args.price,
@@ -155,7 +190,7 @@ pub fn run_iv(args: &IvArgs) -> anyhow::Result<String> {
         Err(e) => bail!("no implied volatility for --price {}: {e}", args.price),
     };
     if args.json {
-        let g = model_greeks(o, years, iv);
+        let g = model_greeks(o, years, iv)?;
         let out = serde_json::json!({
             "model": model_name(o.model),
             "years": years,

@@ -33,6 +33,10 @@ pub enum Model {
     Bsm,
     /// Black-76 on a forward or future (`--spot` is the forward).
     Black76,
+    /// American exercise by Barone-Adesi-Whaley (US equity and ETF options).
+    American,
+    /// American exercise on a Cox-Ross-Rubinstein tree (`--steps`).
+    Binomial,
 }
 
 /// Terms of one option.
@@ -67,6 +71,9 @@ pub struct OptionArgs {
     /// Pricing model.
     #[arg(long, value_enum, default_value_t = Model::Bsm)]
     pub model: Model,
+    /// Tree steps for `--model binomial`.
+    #[arg(long, default_value_t = 1000)]
+    pub steps: u32,
 }
 
 impl OptionArgs {
