@@ -210,13 +210,27 @@ fn replay_price(bars: &[ReplayBar], bar_secs: i64, t: i64) -> f64 {
         return first.open;
     }
     let Some(b) = bar_at(bars, bar_secs, t) else { return last.close };
-    let frac = (t - b.time) as f64 / bar_secs as f64;
+    // Knots on whole seconds: open at the first second, the two extremes at
+    // a third and two thirds, the close on the bar's last second, so the
+    // per-second samples of a bar of 4 s or more aggregate back to exactly
+    // its open, high, low and close.
+    let n = bar_secs - 1;
+    if n <= 0 {
+        return b.close;
+    }
     let (p1, p2) = if b.close >= b.open { (b.low, b.high) } else { (b.high, b.low) };
-    let pts = [b.open, p1, p2, b.close];
-    let x = frac * 3.0;
-    let k = (x.floor() as usize).min(2);
-    let w = x - k as f64;
-    pts[k] + (pts[k + 1] - pts[k]) * w
+    let knots = [(0, b.open), (n / 3, p1), (2 * n / 3, p2), (n, b.close)];
+    let s = t - b.time;
+    for w in knots.windows(2) {
+        let ((s0, v0), (s1, v1)) = (w[0], w[1]);
+        if s <= s1 {
+            if s1 == s0 {
+                return v1;
+            }
+            return v0 + (v1 - v0) * (s - s0) as f64 / (s1 - s0) as f64;
+        }
+    }
+    b.close
 }
 
 /// Top of book.
@@ -345,15 +359,17 @@ mod tests {
         ];
         let mut p = PricePath::new(&PriceSource::Replay { bar_secs: 60, bars }, 0, 0, 1, 0);
         assert_eq!(p.price(0), 10.0);
-        assert_eq!(p.price(20), 9.0); // up bar: open -> low at 1/3
-        assert_eq!(p.price(40), 12.0); // -> high at 2/3
+        assert_eq!(p.price(19), 9.0); // up bar: open -> low at second 19
+        assert_eq!(p.price(39), 12.0); // -> high at second 39
+        assert_eq!(p.price(59), 11.0); // -> close on the last second
         assert_eq!(p.price(60), 11.0); // next bar opens
         assert_eq!(p.price(500), 8.5); // after the end the close holds
         let first = p.ohlc(0, 60, 0.0).unwrap();
         assert_eq!((first.open, first.high, first.low), (10.0, 12.0, 9.0));
         assert_eq!(first.volume, 600.0);
+        assert_eq!(first.close, 11.0);
         let second = p.ohlc(60, 120, 0.0).unwrap();
-        assert_eq!((second.open, second.high, second.low), (11.0, 11.5, 8.0));
+        assert_eq!((second.open, second.high, second.low, second.close), (11.0, 11.5, 8.0, 8.5));
     }
 
     #[test]
