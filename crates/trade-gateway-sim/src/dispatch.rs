@@ -350,9 +350,8 @@ impl SimState {
 
     fn req_real_time_bars(&mut self, sid: u64, r: msg::RealTimeBarsRequest) -> Result<(), ReqError> {
         let req_id = r.req_id.unwrap_or(-1);
-        if r.bar_size.unwrap_or(5) != 5 {
-            return Err(ReqError::new(req_id, 321, "Error validating request: real-time bars are 5 seconds only"));
-        }
+        // TWS ignores barSize (always 5-second bars); ibapi sends 0.
+        let _ = r.bar_size;
         let what = WhatToShow::parse(r.what_to_show.as_deref().unwrap_or("TRADES"))
             .ok_or_else(|| ReqError::new(req_id, 321, format!("Error validating request: whatToShow {:?}", r.what_to_show)))?;
         let instrument = self.registry.resolve(&r.contract.unwrap_or_default()).map_err(|e| resolve_error(req_id, e))?;

@@ -365,6 +365,20 @@ impl SimHandle {
         self.shared.lock().faults.historical_pacing = on;
     }
 
+    /// How many requests with client message id `msg_id` (e.g. 50 for
+    /// reqRealTimeBars) the gateway has received so far; tests use it to
+    /// know a request was processed before moving the clock.
+    pub fn requests_received(&self, msg_id: i32) -> usize {
+        self.shared.lock().inbound.iter().filter(|(_, id)| *id == msg_id).count()
+    }
+
+    /// Waits until at least `n` requests with id `msg_id` have been handled.
+    pub async fn wait_requests(&self, msg_id: i32, n: usize) {
+        while self.requests_received(msg_id) < n {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
     /// A copy of the simulated world.
     pub fn snapshot(&self) -> SimSnapshot {
         let mut st = self.shared.lock();

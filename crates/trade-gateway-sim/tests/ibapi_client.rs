@@ -138,6 +138,7 @@ async fn market_data_and_realtime_bars_follow_the_replayed_path() {
     let mut rt = within(5, "rt bars", client.realtime_bars(&spy).what_to_show(RtWhat::Trades).subscribe())
         .await
         .expect("reqRealTimeBars");
+    within(5, "reqRealTimeBars handled", sim.wait_requests(50, 1)).await;
     sim.advance(10);
     for k in [60usize, 61] {
         let bar = match within(5, "rt bar", rt.next()).await {
@@ -174,6 +175,7 @@ async fn market_data_and_realtime_bars_follow_the_replayed_path() {
     let mut stream = within(5, "hist stream", client.historical_data(&spy, BarSize::Min).duration(120.seconds()).stream()).await.expect("stream");
     let mut saw_initial = false;
     let mut update = None;
+    within(5, "reqHistoricalData handled", sim.wait_requests(20, 2)).await;
     sim.advance(5);
     while update.is_none() {
         match within(5, "hist update", stream.next()).await {
