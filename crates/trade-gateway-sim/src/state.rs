@@ -631,8 +631,10 @@ impl SimState {
             currency: Some("USD".into()),
             // TWS marks "no value" with DBL_MAX.
             realized_pnl: Some(e.realized_pnl.unwrap_or(f64::MAX)),
-            bond_yield: Some(f64::MAX),
-            yield_redemption_date: Some(String::new()),
+            // Bond-only fields stay absent: the official client parses a
+            // present yieldRedemptionDate as an integer.
+            bond_yield: None,
+            yield_redemption_date: None,
         }
     }
 
