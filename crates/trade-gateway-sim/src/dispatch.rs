@@ -609,8 +609,10 @@ impl SimState {
             o.completed_status = text.clone();
             self.orders.push(o);
             let idx = self.orders.len() - 1;
-            self.send_error(sid, order_id, code, &text);
+            // Status first: a client that ends the order stream on the hard
+            // error still sees the order go Inactive.
             self.publish_order(idx, true);
+            self.send_error(sid, order_id, code, &text);
             return Ok(());
         }
 

@@ -31,6 +31,7 @@ async fn official_python_client_places_an_order_and_receives_the_fill() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "python client failed\nstdout: {stdout}\nstderr: {stderr}");
     let line = stdout.lines().last().unwrap_or("");
+    println!("official client saw: {line}");
     let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON {line:?}: {e}"));
     assert!(v["server_version"].as_i64().unwrap_or(0) >= 213, "{v}");
     assert_eq!(v["next_valid_id"], 1);

@@ -72,6 +72,12 @@ impl RawClient {
         Some((id - 200, frame[4..].to_vec()))
     }
 
+    /// Reads until the server closes the socket; true when it did.
+    pub async fn recv_until_eof(&mut self) -> bool {
+        while self.recv().await.is_some() {}
+        true
+    }
+
     /// Reads until a frame with message id `id` arrives.
     pub async fn recv_until(&mut self, id: i32) -> Vec<u8> {
         loop {
