@@ -29,12 +29,24 @@ pub struct Account {
 impl Account {
     /// A cash-only account.
     pub fn new(code: &str, cash: f64) -> Self {
-        Account { code: code.to_owned(), cash, holdings: BTreeMap::new(), realized: 0.0 }
+        Account {
+            code: code.to_owned(),
+            cash,
+            holdings: BTreeMap::new(),
+            realized: 0.0,
+        }
     }
 
     /// Books one execution; returns the realized P&L of the part that
     /// reduced an existing position (`None` when it only opened or added).
-    pub fn apply_fill(&mut self, con_id: i32, signed_qty: f64, price: f64, multiplier: f64, commission: f64) -> Option<f64> {
+    pub fn apply_fill(
+        &mut self,
+        con_id: i32,
+        signed_qty: f64,
+        price: f64,
+        multiplier: f64,
+        commission: f64,
+    ) -> Option<f64> {
         self.cash -= signed_qty * price * multiplier + commission;
         let h = self.holdings.entry(con_id).or_default();
         let unit_cost = price * multiplier;
@@ -42,8 +54,14 @@ impl Account {
         if h.quantity == 0.0 || h.quantity.signum() == signed_qty.signum() {
             let new_qty = h.quantity + signed_qty;
             // Commission raises a long's cost and lowers a short's proceeds.
-            let total = h.avg_cost * h.quantity.abs() + unit_cost * signed_qty.abs() + commission * signed_qty.signum();
-            h.avg_cost = if new_qty != 0.0 { total / new_qty.abs() } else { 0.0 };
+            let total = h.avg_cost * h.quantity.abs()
+                + unit_cost * signed_qty.abs()
+                + commission * signed_qty.signum();
+            h.avg_cost = if new_qty != 0.0 {
+                total / new_qty.abs()
+            } else {
+                0.0
+            };
             h.quantity = new_qty;
         } else {
             let closing = signed_qty.abs().min(h.quantity.abs());
@@ -150,7 +168,10 @@ impl Summary {
         let f = |x: f64| format!("{x:.2}");
         Some(match tag {
             "AccountType" => account_type.to_owned(),
-            "NetLiquidation" | "EquityWithLoanValue" | "PreviousDayEquityWithLoanValue" | "RegTEquity" => f(self.net_liquidation),
+            "NetLiquidation"
+            | "EquityWithLoanValue"
+            | "PreviousDayEquityWithLoanValue"
+            | "RegTEquity" => f(self.net_liquidation),
             "TotalCashValue" | "SettledCash" => f(self.total_cash),
             "AccruedCash" => f(0.0),
             "BuyingPower" => f(self.buying_power),
@@ -159,7 +180,14 @@ impl Summary {
             "MaintMarginReq" | "FullMaintMarginReq" => f(self.maint_margin),
             "AvailableFunds" | "FullAvailableFunds" => f(self.available_funds),
             "ExcessLiquidity" | "FullExcessLiquidity" => f(self.excess_liquidity),
-            "Cushion" => format!("{:.6}", if self.net_liquidation != 0.0 { self.excess_liquidity / self.net_liquidation } else { 0.0 }),
+            "Cushion" => format!(
+                "{:.6}",
+                if self.net_liquidation != 0.0 {
+                    self.excess_liquidity / self.net_liquidation
+                } else {
+                    0.0
+                }
+            ),
             "UnrealizedPnL" => f(self.unrealized),
             "RealizedPnL" => f(self.realized),
             _ => return None,
@@ -215,7 +243,13 @@ mod tests {
         a.apply_fill(7, 2.0, 3.0, 100.0, 0.0);
         let pnl = a.apply_fill(7, -5.0, 4.0, 100.0, 0.0).unwrap();
         assert!((pnl - 200.0).abs() < 1e-9);
-        assert_eq!(a.holdings[&7], Holding { quantity: -3.0, avg_cost: 400.0 });
+        assert_eq!(
+            a.holdings[&7],
+            Holding {
+                quantity: -3.0,
+                avg_cost: 400.0
+            }
+        );
     }
 
     #[test]
@@ -224,13 +258,22 @@ mod tests {
         a.apply_fill(1, 100.0, 500.0, 1.0, 0.0);
         let s = summarize(
             &a,
-            &[Valued { holding: a.holdings[&1], mark: 510.0, multiplier: 1.0, is_option: false, underlying: 510.0 }],
+            &[Valued {
+                holding: a.holdings[&1],
+                mark: 510.0,
+                multiplier: 1.0,
+                is_option: false,
+                underlying: 510.0,
+            }],
         );
         assert!((s.net_liquidation - 101_000.0).abs() < 1e-9);
         assert!((s.init_margin - 25_500.0).abs() < 1e-9);
         assert!((s.buying_power - 4.0 * (101_000.0 - 25_500.0)).abs() < 1e-9);
         assert!((s.unrealized - 1_000.0).abs() < 1e-9);
-        assert_eq!(s.tag("NetLiquidation", "INDIVIDUAL").as_deref(), Some("101000.00"));
+        assert_eq!(
+            s.tag("NetLiquidation", "INDIVIDUAL").as_deref(),
+            Some("101000.00")
+        );
         assert_eq!(s.tag("NoSuchTag", "INDIVIDUAL"), None);
     }
 }

@@ -61,7 +61,10 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Result<bo
             if got == 0 {
                 return Ok(false);
             }
-            return Err(FrameError::Truncated { got, want: buf.len() });
+            return Err(FrameError::Truncated {
+                got,
+                want: buf.len(),
+            });
         }
         got += n;
     }
@@ -81,13 +84,18 @@ pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<Vec<u8
     }
     let mut body = vec![0u8; len as usize];
     if !read_full(r, &mut body).await? {
-        return Err(FrameError::Truncated { got: 0, want: len as usize });
+        return Err(FrameError::Truncated {
+            got: 0,
+            want: len as usize,
+        });
     }
     Ok(Some(body))
 }
 
 /// Reads `API\0` and the version-range frame.
-pub async fn read_hello<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<ClientHello>, FrameError> {
+pub async fn read_hello<R: AsyncRead + Unpin>(
+    r: &mut R,
+) -> Result<Option<ClientHello>, FrameError> {
     let mut prefix = [0u8; 4];
     if !read_full(r, &mut prefix).await? {
         return Ok(None);
@@ -119,7 +127,11 @@ pub fn parse_version_range(text: &str) -> Result<ClientHello, FrameError> {
     if min_version > max_version || min_version < 0 {
         return Err(bad());
     }
-    Ok(ClientHello { min_version, max_version, options })
+    Ok(ClientHello {
+        min_version,
+        max_version,
+        options,
+    })
 }
 
 /// The handshake reply: one frame of NUL-terminated text, no message id.
@@ -171,9 +183,15 @@ mod tests {
     #[test]
     fn version_range_forms() {
         let h = parse_version_range("v100..226").unwrap();
-        assert_eq!((h.min_version, h.max_version, h.options.as_str()), (100, 226, ""));
+        assert_eq!(
+            (h.min_version, h.max_version, h.options.as_str()),
+            (100, 226, "")
+        );
         let h = parse_version_range("v213..226 +PACEAPI").unwrap();
-        assert_eq!((h.min_version, h.max_version, h.options.as_str()), (213, 226, "+PACEAPI"));
+        assert_eq!(
+            (h.min_version, h.max_version, h.options.as_str()),
+            (213, 226, "+PACEAPI")
+        );
         let h = parse_version_range("v176").unwrap();
         assert_eq!((h.min_version, h.max_version), (176, 176));
         assert!(parse_version_range("100..226").is_err());
@@ -185,17 +203,29 @@ mod tests {
     /// client's `*_pb2` classes): NextValidId(orderId=1).
     #[test]
     fn proto_frame_matches_official_client_bytes() {
-        assert_eq!(proto_frame(9, &[0x08, 0x01]), vec![0, 0, 0, 6, 0, 0, 0, 0xd1, 0x08, 0x01]);
+        assert_eq!(
+            proto_frame(9, &[0x08, 0x01]),
+            vec![0, 0, 0, 6, 0, 0, 0, 0xd1, 0x08, 0x01]
+        );
     }
 
     #[tokio::test]
     async fn frame_reader_rejects_bad_lengths_and_truncation() {
         let zero: &[u8] = &[0, 0, 0, 0];
-        assert!(matches!(read_frame(&mut &zero[..]).await, Err(FrameError::BadLength { len: 0 })));
+        assert!(matches!(
+            read_frame(&mut &zero[..]).await,
+            Err(FrameError::BadLength { len: 0 })
+        ));
         let huge: &[u8] = &[0x01, 0, 0, 0];
-        assert!(matches!(read_frame(&mut &huge[..]).await, Err(FrameError::BadLength { .. })));
+        assert!(matches!(
+            read_frame(&mut &huge[..]).await,
+            Err(FrameError::BadLength { .. })
+        ));
         let short: &[u8] = &[0, 0, 0, 8, 1, 2];
-        assert!(matches!(read_frame(&mut &short[..]).await, Err(FrameError::Truncated { got: 2, want: 8 })));
+        assert!(matches!(
+            read_frame(&mut &short[..]).await,
+            Err(FrameError::Truncated { got: 2, want: 8 })
+        ));
         let empty: &[u8] = &[];
         assert!(matches!(read_frame(&mut &empty[..]).await, Ok(None)));
     }

@@ -114,7 +114,11 @@ impl UnderlyingSpec {
             stock_type: "ETF".to_owned(),
             half_spread: 0.01,
             dividend_yield: 0.0,
-            prices: PriceSource::Generated { start_price, annual_vol, annual_drift: 0.0 },
+            prices: PriceSource::Generated {
+                start_price,
+                annual_vol,
+                annual_drift: 0.0,
+            },
             options: None,
         }
     }
@@ -149,7 +153,13 @@ impl Default for CommissionSchedule {
     fn default() -> Self {
         // IBKR Pro Fixed: USD 0.005/share, min 1.00, max 1% of trade value;
         // options USD 0.65/contract, min 1.00 (premium tiers not modelled).
-        CommissionSchedule { per_share: 0.005, stock_min: 1.0, stock_max_pct: 0.01, per_contract: 0.65, option_min: 1.0 }
+        CommissionSchedule {
+            per_share: 0.005,
+            stock_min: 1.0,
+            stock_max_pct: 0.01,
+            per_contract: 0.65,
+            option_min: 1.0,
+        }
     }
 }
 
@@ -228,11 +238,16 @@ impl Default for SimConfig {
             account: "DU1234567".to_owned(),
             starting_cash: 1_000_000.0,
             start_time: DEFAULT_START,
-            clock: ClockMode::Auto { step_every: Duration::from_secs(1) },
+            clock: ClockMode::Auto {
+                step_every: Duration::from_secs(1),
+            },
             seed: 42,
             underlyings: vec![spy, qqq],
             first_order_id: 1,
-            pacing: PacingConfig { max_per_sec: 50, disconnect_after: 100 },
+            pacing: PacingConfig {
+                max_per_sec: 50,
+                disconnect_after: 100,
+            },
             max_market_data_lines: 100,
             history_secs: 2 * 86_400,
             commissions: CommissionSchedule::default(),
@@ -246,7 +261,9 @@ impl Default for SimConfig {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
     /// Server version outside the protobuf range the simulator speaks.
-    #[error("server_version {0} is outside 213..=226 (the simulator speaks only the protobuf dialect)")]
+    #[error(
+        "server_version {0} is outside 213..=226 (the simulator speaks only the protobuf dialect)"
+    )]
     ServerVersion(i32),
     /// Two instruments share a symbol or contract id.
     #[error("underlying {symbol:?}: duplicate symbol or con_id {con_id}")]
@@ -297,32 +314,59 @@ impl SimConfig {
             return Err(ConfigError::ServerVersion(self.server_version));
         }
         if self.account.is_empty() || !self.account.is_ascii() {
-            return Err(ConfigError::Setting { field: "account", value: self.account.clone(), expected: "non-empty ASCII" });
+            return Err(ConfigError::Setting {
+                field: "account",
+                value: self.account.clone(),
+                expected: "non-empty ASCII",
+            });
         }
         if !(self.starting_cash.is_finite()) {
-            return Err(ConfigError::Setting { field: "starting_cash", value: self.starting_cash.to_string(), expected: "finite" });
+            return Err(ConfigError::Setting {
+                field: "starting_cash",
+                value: self.starting_cash.to_string(),
+                expected: "finite",
+            });
         }
         if self.first_order_id < 1 {
-            return Err(ConfigError::Setting { field: "first_order_id", value: self.first_order_id.to_string(), expected: ">= 1" });
+            return Err(ConfigError::Setting {
+                field: "first_order_id",
+                value: self.first_order_id.to_string(),
+                expected: ">= 1",
+            });
         }
         if self.history_secs < 0 || self.history_secs > 400 * 86_400 {
-            return Err(ConfigError::Setting { field: "history_secs", value: self.history_secs.to_string(), expected: "0..=400 days" });
+            return Err(ConfigError::Setting {
+                field: "history_secs",
+                value: self.history_secs.to_string(),
+                expected: "0..=400 days",
+            });
         }
         if let Some(q) = self.max_fill_per_step
             && !(q.is_finite() && q > 0.0)
         {
-            return Err(ConfigError::Setting { field: "max_fill_per_step", value: q.to_string(), expected: "> 0" });
+            return Err(ConfigError::Setting {
+                field: "max_fill_per_step",
+                value: q.to_string(),
+                expected: "> 0",
+            });
         }
         let mut seen = std::collections::HashSet::new();
         for u in &self.underlyings {
-            let field = |field: &'static str, value: f64, expected: &'static str| ConfigError::Field {
-                symbol: u.symbol.clone(),
-                field,
-                value,
-                expected,
-            };
-            if !seen.insert(u.symbol.clone()) || !seen.insert(format!("#{}", u.con_id)) || u.con_id <= 0 {
-                return Err(ConfigError::Duplicate { symbol: u.symbol.clone(), con_id: u.con_id });
+            let field =
+                |field: &'static str, value: f64, expected: &'static str| ConfigError::Field {
+                    symbol: u.symbol.clone(),
+                    field,
+                    value,
+                    expected,
+                };
+            if !seen.insert(u.symbol.clone())
+                || !seen.insert(format!("#{}", u.con_id))
+                || u.con_id <= 0
+            {
+                return Err(ConfigError::Duplicate {
+                    symbol: u.symbol.clone(),
+                    con_id: u.con_id,
+                });
             }
             if !(u.half_spread.is_finite() && u.half_spread >= 0.0) {
                 return Err(field("half_spread", u.half_spread, ">= 0"));
@@ -331,7 +375,11 @@ impl SimConfig {
                 return Err(field("dividend_yield", u.dividend_yield, "finite"));
             }
             match &u.prices {
-                PriceSource::Generated { start_price, annual_vol, annual_drift } => {
+                PriceSource::Generated {
+                    start_price,
+                    annual_vol,
+                    annual_drift,
+                } => {
                     if !(start_price.is_finite() && *start_price > 0.0) {
                         return Err(field("start_price", *start_price, "> 0"));
                     }
@@ -347,10 +395,18 @@ impl SimConfig {
                         return Err(field("bar_secs", *bar_secs as f64, "> 0"));
                     }
                     if bars.is_empty() {
-                        return Err(ConfigError::Replay { symbol: u.symbol.clone(), index: 0, reason: "no bars" });
+                        return Err(ConfigError::Replay {
+                            symbol: u.symbol.clone(),
+                            index: 0,
+                            reason: "no bars",
+                        });
                     }
                     for (i, b) in bars.iter().enumerate() {
-                        let replay = |reason| ConfigError::Replay { symbol: u.symbol.clone(), index: i, reason };
+                        let replay = |reason| ConfigError::Replay {
+                            symbol: u.symbol.clone(),
+                            index: i,
+                            reason,
+                        };
                         let prices = [b.open, b.high, b.low, b.close];
                         if prices.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
                             return Err(replay("prices must be finite and > 0"));
@@ -362,7 +418,9 @@ impl SimConfig {
                             return Err(replay("volume must be >= 0"));
                         }
                         if i > 0 && b.time != bars[i - 1].time + bar_secs {
-                            return Err(replay("bars must be contiguous (time = previous time + bar_secs)"));
+                            return Err(replay(
+                                "bars must be contiguous (time = previous time + bar_secs)",
+                            ));
                         }
                     }
                 }

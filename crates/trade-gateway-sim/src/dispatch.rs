@@ -21,14 +21,19 @@ pub(crate) struct ReqError {
 
 impl ReqError {
     fn new(id: i32, code: i32, text: impl Into<String>) -> Self {
-        ReqError { id, code, text: text.into() }
+        ReqError {
+            id,
+            code,
+            text: text.into(),
+        }
     }
 }
 
 /// Decodes a request payload; a payload that is not valid protobuf for the
 /// message is answered like TWS answers unreadable requests (320).
 fn decode<M: Message + Default>(payload: &[u8], name: &str) -> Result<M, ReqError> {
-    M::decode(payload).map_err(|e| ReqError::new(-1, 320, format!("Error reading request: {name}: {e}")))
+    M::decode(payload)
+        .map_err(|e| ReqError::new(-1, 320, format!("Error reading request: {name}: {e}")))
 }
 
 fn resolve_error(id: i32, e: ResolveError) -> ReqError {
@@ -47,7 +52,10 @@ fn bar_seconds(s: &str) -> Option<i64> {
         "day" if n == 1 => 86_400,
         _ => return None,
     };
-    const VALID: [i64; 19] = [1, 5, 10, 15, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 14_400, 28_800];
+    const VALID: [i64; 19] = [
+        1, 5, 10, 15, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 14_400,
+        28_800,
+    ];
     (VALID.contains(&secs) || secs == 86_400).then_some(secs)
 }
 
@@ -101,9 +109,13 @@ impl SimState {
             s.client_id = Some(client_id);
         }
         self.inbound.push((Some(client_id), out::START_API));
-        let next = msg::NextValidId { order_id: Some(self.next_valid_id) };
+        let next = msg::NextValidId {
+            order_id: Some(self.next_valid_id),
+        };
         self.send(sid, inc::NEXT_VALID_ID, &next);
-        let accounts = msg::ManagedAccounts { accounts_list: Some(self.account.code.clone()) };
+        let accounts = msg::ManagedAccounts {
+            accounts_list: Some(self.account.code.clone()),
+        };
         self.send(sid, inc::MANAGED_ACCTS, &accounts);
         for (code, text) in [
             (2104, "Market data farm connection is OK:usfarm"),
@@ -115,7 +127,11 @@ impl SimState {
         // "orderStatus is also fired after reconnecting if the client has
         // any open orders" (official client docs).
         let open: Vec<usize> = (0..self.orders.len())
-            .filter(|&i| self.orders[i].client_id == client_id && self.orders[i].transmit && !self.orders[i].status.is_terminal())
+            .filter(|&i| {
+                self.orders[i].client_id == client_id
+                    && self.orders[i].transmit
+                    && !self.orders[i].status.is_terminal()
+            })
             .collect();
         for i in open {
             let oo = self.open_order_msg(&self.orders[i]);
@@ -128,27 +144,39 @@ impl SimState {
 
     fn dispatch(&mut self, sid: u64, msg_id: i32, payload: &[u8]) -> Result<(), ReqError> {
         match msg_id {
-            out::START_API => Err(ReqError::new(-1, 321, "Error validating request: startApi already received")),
+            out::START_API => Err(ReqError::new(
+                -1,
+                321,
+                "Error validating request: startApi already received",
+            )),
             out::REQ_IDS => {
                 let _: msg::IdsRequest = decode(payload, "reqIds")?;
-                let m = msg::NextValidId { order_id: Some(self.next_valid_id) };
+                let m = msg::NextValidId {
+                    order_id: Some(self.next_valid_id),
+                };
                 self.send(sid, inc::NEXT_VALID_ID, &m);
                 Ok(())
             }
             out::REQ_CURRENT_TIME => {
                 let _: msg::Empty = decode(payload, "reqCurrentTime")?;
-                let m = msg::CurrentTime { current_time: Some(self.now) };
+                let m = msg::CurrentTime {
+                    current_time: Some(self.now),
+                };
                 self.send(sid, inc::CURRENT_TIME, &m);
                 Ok(())
             }
             out::REQ_CURRENT_TIME_IN_MILLIS => {
                 let _: msg::Empty = decode(payload, "reqCurrentTimeInMillis")?;
-                let m = msg::CurrentTimeInMillis { current_time_in_millis: Some(self.now * 1000) };
+                let m = msg::CurrentTimeInMillis {
+                    current_time_in_millis: Some(self.now * 1000),
+                };
                 self.send(sid, inc::CURRENT_TIME_IN_MILLIS, &m);
                 Ok(())
             }
             out::REQ_MANAGED_ACCTS => {
-                let m = msg::ManagedAccounts { accounts_list: Some(self.account.code.clone()) };
+                let m = msg::ManagedAccounts {
+                    accounts_list: Some(self.account.code.clone()),
+                };
                 self.send(sid, inc::MANAGED_ACCTS, &m);
                 Ok(())
             }
@@ -159,7 +187,11 @@ impl SimState {
                 // subscribed instruments.
                 match r.market_data_type {
                     Some(1..=4) => Ok(()),
-                    other => Err(ReqError::new(-1, 321, format!("Error validating request: market data type {other:?}"))),
+                    other => Err(ReqError::new(
+                        -1,
+                        321,
+                        format!("Error validating request: market data type {other:?}"),
+                    )),
                 }
             }
             out::REQ_MKT_DATA => self.req_mkt_data(sid, decode(payload, "reqMktData")?),
@@ -170,7 +202,9 @@ impl SimState {
                 }
                 Ok(())
             }
-            out::REQ_REAL_TIME_BARS => self.req_real_time_bars(sid, decode(payload, "reqRealTimeBars")?),
+            out::REQ_REAL_TIME_BARS => {
+                self.req_real_time_bars(sid, decode(payload, "reqRealTimeBars")?)
+            }
             out::CANCEL_REAL_TIME_BARS => {
                 let r: msg::ReqIdOnly = decode(payload, "cancelRealTimeBars")?;
                 if let (Some(s), Some(id)) = (self.sessions.get_mut(&sid), r.req_id) {
@@ -178,7 +212,9 @@ impl SimState {
                 }
                 Ok(())
             }
-            out::REQ_HISTORICAL_DATA => self.req_historical(sid, decode(payload, "reqHistoricalData")?),
+            out::REQ_HISTORICAL_DATA => {
+                self.req_historical(sid, decode(payload, "reqHistoricalData")?)
+            }
             out::CANCEL_HISTORICAL_DATA => {
                 let r: msg::ReqIdOnly = decode(payload, "cancelHistoricalData")?;
                 if let (Some(s), Some(id)) = (self.sessions.get_mut(&sid), r.req_id) {
@@ -186,19 +222,25 @@ impl SimState {
                 }
                 Ok(())
             }
-            out::REQ_CONTRACT_DATA => self.req_contract_data(sid, decode(payload, "reqContractData")?),
+            out::REQ_CONTRACT_DATA => {
+                self.req_contract_data(sid, decode(payload, "reqContractData")?)
+            }
             out::CANCEL_CONTRACT_DATA => {
                 let _: msg::ReqIdOnly = decode(payload, "cancelContractData")?;
                 Ok(())
             }
-            out::REQ_SEC_DEF_OPT_PARAMS => self.req_sec_def_opt_params(sid, decode(payload, "reqSecDefOptParams")?),
+            out::REQ_SEC_DEF_OPT_PARAMS => {
+                self.req_sec_def_opt_params(sid, decode(payload, "reqSecDefOptParams")?)
+            }
             out::PLACE_ORDER => self.place_order(sid, decode(payload, "placeOrder")?),
             out::CANCEL_ORDER => {
                 let r: msg::CancelOrderRequest = decode(payload, "cancelOrder")?;
                 self.cancel_order(sid, r.order_id.unwrap_or(0))
             }
             out::REQ_GLOBAL_CANCEL => {
-                let open: Vec<usize> = (0..self.orders.len()).filter(|&i| !self.orders[i].status.is_terminal()).collect();
+                let open: Vec<usize> = (0..self.orders.len())
+                    .filter(|&i| !self.orders[i].status.is_terminal())
+                    .collect();
                 for i in open {
                     self.set_status(i, Status::Cancelled, "Cancelled by global cancel");
                 }
@@ -208,7 +250,9 @@ impl SimState {
             out::REQ_ALL_OPEN_ORDERS => self.req_open_orders(sid, true),
             out::REQ_COMPLETED_ORDERS => {
                 let _: msg::CompletedOrdersRequest = decode(payload, "reqCompletedOrders")?;
-                let done: Vec<usize> = (0..self.orders.len()).filter(|&i| self.orders[i].status.is_terminal()).collect();
+                let done: Vec<usize> = (0..self.orders.len())
+                    .filter(|&i| self.orders[i].status.is_terminal())
+                    .collect();
                 for i in done {
                     let o = &self.orders[i];
                     let m = msg::CompletedOrder {
@@ -227,9 +271,16 @@ impl SimState {
                 if let Some(s) = self.sessions.get_mut(&sid) {
                     s.positions_sub = true;
                 }
-                let holdings: Vec<(i32, crate::account::Holding)> = self.account.holdings.iter().map(|(k, v)| (*k, *v)).collect();
+                let holdings: Vec<(i32, crate::account::Holding)> = self
+                    .account
+                    .holdings
+                    .iter()
+                    .map(|(k, v)| (*k, *v))
+                    .collect();
                 for (con_id, h) in holdings {
-                    let Some(i) = self.registry.by_con_id(con_id) else { continue };
+                    let Some(i) = self.registry.by_con_id(con_id) else {
+                        continue;
+                    };
                     let m = msg::Position {
                         account: Some(self.account.code.clone()),
                         contract: Some(self.registry.contract_proto(i)),
@@ -247,27 +298,56 @@ impl SimState {
                 }
                 Ok(())
             }
-            out::REQ_ACCOUNT_SUMMARY => self.req_account_summary(sid, decode(payload, "reqAccountSummary")?),
+            out::REQ_ACCOUNT_SUMMARY => {
+                self.req_account_summary(sid, decode(payload, "reqAccountSummary")?)
+            }
             out::CANCEL_ACCOUNT_SUMMARY => Ok(()),
-            out::REQ_ACCT_DATA => self.req_account_updates(sid, decode(payload, "reqAccountUpdates")?),
+            out::REQ_ACCT_DATA => {
+                self.req_account_updates(sid, decode(payload, "reqAccountUpdates")?)
+            }
             out::REQ_MKT_DEPTH => {
                 let r: msg::ReqIdOnly = decode(payload, "reqMktDepth")?;
-                Err(ReqError::new(r.req_id.unwrap_or(-1), 10092, "Deep market data is not supported by the simulator"))
+                Err(ReqError::new(
+                    r.req_id.unwrap_or(-1),
+                    10092,
+                    "Deep market data is not supported by the simulator",
+                ))
             }
-            known if known <= 110 => Err(ReqError::new(-1, 322, format!("Error processing request: message id {known} is not simulated"))),
-            unknown => Err(ReqError::new(-1, 320, format!("Error reading request: unknown message id {unknown}"))),
+            known if known <= 110 => Err(ReqError::new(
+                -1,
+                322,
+                format!("Error processing request: message id {known} is not simulated"),
+            )),
+            unknown => Err(ReqError::new(
+                -1,
+                320,
+                format!("Error reading request: unknown message id {unknown}"),
+            )),
         }
     }
 
     // ------------------------------------------------------------ market data
 
     fn req_mkt_data(&mut self, sid: u64, r: msg::MarketDataRequest) -> Result<(), ReqError> {
-        let req_id = r.req_id.ok_or_else(|| ReqError::new(-1, 321, "Error validating request: reqMktData without reqId"))?;
+        let req_id = r.req_id.ok_or_else(|| {
+            ReqError::new(
+                -1,
+                321,
+                "Error validating request: reqMktData without reqId",
+            )
+        })?;
         let contract = r.contract.unwrap_or_default();
-        let instrument = self.registry.resolve(&contract).map_err(|e| resolve_error(req_id, e))?;
+        let instrument = self
+            .registry
+            .resolve(&contract)
+            .map_err(|e| resolve_error(req_id, e))?;
         let snapshot = r.snapshot.unwrap_or(false) || r.regulatory_snapshot.unwrap_or(false);
         if !snapshot {
-            if self.sessions.get(&sid).is_some_and(|s| s.mkt.contains_key(&req_id)) {
+            if self
+                .sessions
+                .get(&sid)
+                .is_some_and(|s| s.mkt.contains_key(&req_id))
+            {
                 return Err(ReqError::new(req_id, 102, "Duplicate ticker id"));
             }
             let lines: usize = self.sessions.values().map(|s| s.mkt.len()).sum();
@@ -275,7 +355,10 @@ impl SimState {
                 return Err(ReqError::new(
                     req_id,
                     101,
-                    format!("Max number of tickers has been reached (max {})", self.cfg.max_market_data_lines),
+                    format!(
+                        "Max number of tickers has been reached (max {})",
+                        self.cfg.max_market_data_lines
+                    ),
                 ));
             }
         }
@@ -286,11 +369,23 @@ impl SimState {
             snapshot_permissions: Some(3),
         };
         self.send(sid, inc::TICK_REQ_PARAMS, &params);
-        self.send(sid, inc::MARKET_DATA_TYPE, &msg::MarketDataType { req_id: Some(req_id), market_data_type: Some(1) });
+        self.send(
+            sid,
+            inc::MARKET_DATA_TYPE,
+            &msg::MarketDataType {
+                req_id: Some(req_id),
+                market_data_type: Some(1),
+            },
+        );
         // The day so far: volume, high and low since Eastern midnight.
         let day_start = timefmt::eastern_midnight(timefmt::eastern_date(self.now));
         let what = WhatToShow::Trades;
-        let day = self.ohlc(instrument, day_start.max(self.now - self.cfg.history_secs), self.now.max(day_start + 1), what);
+        let day = self.ohlc(
+            instrument,
+            day_start.max(self.now - self.cfg.history_secs),
+            self.now.max(day_start + 1),
+            what,
+        );
         let q = self.quote(instrument);
         let mut sub = MktSub {
             instrument,
@@ -301,17 +396,36 @@ impl SimState {
         };
         self.tick_messages(sid, req_id, &mut sub, None);
         // Previous close (tick 9) and today's open (tick 14).
-        let prev_close = self.ohlc(instrument, day_start - 60, day_start, what).map(|b| b.close);
+        let prev_close = self
+            .ohlc(instrument, day_start - 60, day_start, what)
+            .map(|b| b.close);
         let open = day.map(|d| d.open);
         for (tick, px) in [(9, prev_close), (14, open)] {
             if let Some(p) = px {
-                let m = msg::TickPrice { req_id: Some(req_id), tick_type: Some(tick), price: Some(p), size: Some("0".into()), attr_mask: Some(0) };
+                let m = msg::TickPrice {
+                    req_id: Some(req_id),
+                    tick_type: Some(tick),
+                    price: Some(p),
+                    size: Some("0".into()),
+                    attr_mask: Some(0),
+                };
                 self.send(sid, inc::TICK_PRICE, &m);
             }
         }
-        self.generic_ticks(sid, req_id, instrument, r.generic_tick_list.as_deref().unwrap_or(""));
+        self.generic_ticks(
+            sid,
+            req_id,
+            instrument,
+            r.generic_tick_list.as_deref().unwrap_or(""),
+        );
         if snapshot {
-            self.send(sid, inc::TICK_SNAPSHOT_END, &msg::ReqIdOnly { req_id: Some(req_id) });
+            self.send(
+                sid,
+                inc::TICK_SNAPSHOT_END,
+                &msg::ReqIdOnly {
+                    req_id: Some(req_id),
+                },
+            );
         } else if let Some(s) = self.sessions.get_mut(&sid) {
             s.mkt.insert(req_id, sub);
         }
@@ -324,23 +438,65 @@ impl SimState {
         for g in list.split(',').map(str::trim).filter(|g| !g.is_empty()) {
             match (g, &ins.kind) {
                 ("100", Kind::Option { right, .. }) => {
-                    let v = (crate::market::mix(self.cfg.seed, ins.con_id as u64 + 7, 0) % 5000) as f64;
-                    let tick = if *right == trade_options::pricing::OptionRight::Call { 29 } else { 30 };
-                    self.send(sid, inc::TICK_SIZE, &msg::TickSize { req_id: Some(req_id), tick_type: Some(tick), size: Some(dec(v)) });
+                    let v =
+                        (crate::market::mix(self.cfg.seed, ins.con_id as u64 + 7, 0) % 5000) as f64;
+                    let tick = if *right == trade_options::pricing::OptionRight::Call {
+                        29
+                    } else {
+                        30
+                    };
+                    self.send(
+                        sid,
+                        inc::TICK_SIZE,
+                        &msg::TickSize {
+                            req_id: Some(req_id),
+                            tick_type: Some(tick),
+                            size: Some(dec(v)),
+                        },
+                    );
                 }
                 ("101", Kind::Option { right, .. }) => {
-                    let v = (crate::market::mix(self.cfg.seed, ins.con_id as u64 + 11, 0) % 50_000) as f64;
-                    let tick = if *right == trade_options::pricing::OptionRight::Call { 27 } else { 28 };
-                    self.send(sid, inc::TICK_SIZE, &msg::TickSize { req_id: Some(req_id), tick_type: Some(tick), size: Some(dec(v)) });
+                    let v = (crate::market::mix(self.cfg.seed, ins.con_id as u64 + 11, 0) % 50_000)
+                        as f64;
+                    let tick = if *right == trade_options::pricing::OptionRight::Call {
+                        27
+                    } else {
+                        28
+                    };
+                    self.send(
+                        sid,
+                        inc::TICK_SIZE,
+                        &msg::TickSize {
+                            req_id: Some(req_id),
+                            tick_type: Some(tick),
+                            size: Some(dec(v)),
+                        },
+                    );
                 }
                 ("104", Kind::Stock) => {
                     if let crate::config::PriceSource::Generated { annual_vol, .. } = u.prices {
-                        self.send(sid, inc::TICK_GENERIC, &msg::TickGeneric { req_id: Some(req_id), tick_type: Some(23), value: Some(annual_vol) });
+                        self.send(
+                            sid,
+                            inc::TICK_GENERIC,
+                            &msg::TickGeneric {
+                                req_id: Some(req_id),
+                                tick_type: Some(23),
+                                value: Some(annual_vol),
+                            },
+                        );
                     }
                 }
                 ("106", Kind::Stock) => {
                     if let Some(ch) = &u.options {
-                        self.send(sid, inc::TICK_GENERIC, &msg::TickGeneric { req_id: Some(req_id), tick_type: Some(24), value: Some(ch.vol) });
+                        self.send(
+                            sid,
+                            inc::TICK_GENERIC,
+                            &msg::TickGeneric {
+                                req_id: Some(req_id),
+                                tick_type: Some(24),
+                                value: Some(ch.vol),
+                            },
+                        );
                     }
                 }
                 _ => {}
@@ -348,13 +504,26 @@ impl SimState {
         }
     }
 
-    fn req_real_time_bars(&mut self, sid: u64, r: msg::RealTimeBarsRequest) -> Result<(), ReqError> {
+    fn req_real_time_bars(
+        &mut self,
+        sid: u64,
+        r: msg::RealTimeBarsRequest,
+    ) -> Result<(), ReqError> {
         let req_id = r.req_id.unwrap_or(-1);
         // TWS ignores barSize (always 5-second bars); ibapi sends 0.
         let _ = r.bar_size;
-        let what = WhatToShow::parse(r.what_to_show.as_deref().unwrap_or("TRADES"))
-            .ok_or_else(|| ReqError::new(req_id, 321, format!("Error validating request: whatToShow {:?}", r.what_to_show)))?;
-        let instrument = self.registry.resolve(&r.contract.unwrap_or_default()).map_err(|e| resolve_error(req_id, e))?;
+        let what =
+            WhatToShow::parse(r.what_to_show.as_deref().unwrap_or("TRADES")).ok_or_else(|| {
+                ReqError::new(
+                    req_id,
+                    321,
+                    format!("Error validating request: whatToShow {:?}", r.what_to_show),
+                )
+            })?;
+        let instrument = self
+            .registry
+            .resolve(&r.contract.unwrap_or_default())
+            .map_err(|e| resolve_error(req_id, e))?;
         if let Some(s) = self.sessions.get_mut(&sid) {
             s.rt_bars.insert(req_id, BarSub { instrument, what });
         }
@@ -363,20 +532,47 @@ impl SimState {
 
     fn req_historical(&mut self, sid: u64, r: msg::HistoricalDataRequest) -> Result<(), ReqError> {
         let req_id = r.req_id.unwrap_or(-1);
-        let hmds = |text: String| ReqError::new(req_id, 162, format!("Historical Market Data Service error message:{text}"));
+        let hmds = |text: String| {
+            ReqError::new(
+                req_id,
+                162,
+                format!("Historical Market Data Service error message:{text}"),
+            )
+        };
         let contract = r.contract.unwrap_or_default();
-        let instrument = self.registry.resolve(&contract).map_err(|e| resolve_error(req_id, e))?;
+        let instrument = self
+            .registry
+            .resolve(&contract)
+            .map_err(|e| resolve_error(req_id, e))?;
         let bar_setting = r.bar_size_setting.clone().unwrap_or_default();
-        let bar_secs = bar_seconds(&bar_setting).ok_or_else(|| ReqError::new(req_id, 321, format!("Error validating request: bar size {bar_setting:?} is not simulated")))?;
+        let bar_secs = bar_seconds(&bar_setting).ok_or_else(|| {
+            ReqError::new(
+                req_id,
+                321,
+                format!("Error validating request: bar size {bar_setting:?} is not simulated"),
+            )
+        })?;
         let duration = r.duration.clone().unwrap_or_default();
-        let span = duration_seconds(&duration).ok_or_else(|| ReqError::new(req_id, 321, format!("Error validating request: duration {duration:?}")))?;
+        let span = duration_seconds(&duration).ok_or_else(|| {
+            ReqError::new(
+                req_id,
+                321,
+                format!("Error validating request: duration {duration:?}"),
+            )
+        })?;
         let what_text = r.what_to_show.clone().unwrap_or_else(|| "TRADES".into());
-        let what = WhatToShow::parse(&what_text).ok_or_else(|| hmds(format!("whatToShow {what_text} is not simulated")))?;
+        let what = WhatToShow::parse(&what_text)
+            .ok_or_else(|| hmds(format!("whatToShow {what_text} is not simulated")))?;
         let keep = r.keep_up_to_date.unwrap_or(false);
         let end_text = r.end_date_time.clone().unwrap_or_default();
-        let end = timefmt::parse_end_datetime(&end_text).map_err(|e| ReqError::new(req_id, 321, format!("Error validating request: {e}")))?;
+        let end = timefmt::parse_end_datetime(&end_text)
+            .map_err(|e| ReqError::new(req_id, 321, format!("Error validating request: {e}")))?;
         if keep && end.is_some() {
-            return Err(ReqError::new(req_id, 321, "Error validating request: keepUpToDate requires an empty endDateTime"));
+            return Err(ReqError::new(
+                req_id,
+                321,
+                "Error validating request: keepUpToDate requires an empty endDateTime",
+            ));
         }
         let end = end.unwrap_or(self.now).min(self.now);
         let format_date = r.format_date.unwrap_or(1);
@@ -384,9 +580,21 @@ impl SimState {
             let key = format!("{instrument}|{bar_setting}|{what_text}|{end_text}|{duration}");
             let now = std::time::Instant::now();
             if let Some(s) = self.sessions.get_mut(&sid) {
-                s.hist_log.retain(|(t, _, _)| now.duration_since(*t) < std::time::Duration::from_secs(600));
-                let identical = s.hist_log.iter().any(|(t, k, _)| *k == key && now.duration_since(*t).as_secs() < 15);
-                let burst = s.hist_log.iter().filter(|(t, _, i)| *i == instrument as i32 && now.duration_since(*t).as_secs() < 2).count() >= 6;
+                s.hist_log.retain(|(t, _, _)| {
+                    now.duration_since(*t) < std::time::Duration::from_secs(600)
+                });
+                let identical = s
+                    .hist_log
+                    .iter()
+                    .any(|(t, k, _)| *k == key && now.duration_since(*t).as_secs() < 15);
+                let burst = s
+                    .hist_log
+                    .iter()
+                    .filter(|(t, _, i)| {
+                        *i == instrument as i32 && now.duration_since(*t).as_secs() < 2
+                    })
+                    .count()
+                    >= 6;
                 let many = s.hist_log.len() >= 60;
                 s.hist_log.push_back((now, key, instrument as i32));
                 if identical || burst || many {
@@ -409,9 +617,19 @@ impl SimState {
             t += bar_secs;
         }
         if bars.is_empty() {
-            return Err(hmds(format!("HMDS query returned no data: {}@SMART {what_text}", contract.symbol.unwrap_or_default())));
+            return Err(hmds(format!(
+                "HMDS query returned no data: {}@SMART {what_text}",
+                contract.symbol.unwrap_or_default()
+            )));
         }
-        self.send(sid, inc::HISTORICAL_DATA, &msg::HistoricalData { req_id: Some(req_id), historical_data_bars: bars });
+        self.send(
+            sid,
+            inc::HISTORICAL_DATA,
+            &msg::HistoricalData {
+                req_id: Some(req_id),
+                historical_data_bars: bars,
+            },
+        );
         let end_msg = msg::HistoricalDataEnd {
             req_id: Some(req_id),
             start_date_str: Some(timefmt::tws_datetime(start)),
@@ -419,7 +637,15 @@ impl SimState {
         };
         self.send(sid, inc::HISTORICAL_DATA_END, &end_msg);
         if keep && let Some(s) = self.sessions.get_mut(&sid) {
-            s.hist.insert(req_id, HistSub { instrument, bar_secs, what, format_date });
+            s.hist.insert(
+                req_id,
+                HistSub {
+                    instrument,
+                    bar_secs,
+                    what,
+                    format_date,
+                },
+            );
         }
         Ok(())
     }
@@ -440,22 +666,34 @@ impl SimState {
             };
             self.send(sid, inc::CONTRACT_DATA, &m);
         }
-        self.send(sid, inc::CONTRACT_DATA_END, &msg::ReqIdOnly { req_id: Some(req_id) });
+        self.send(
+            sid,
+            inc::CONTRACT_DATA_END,
+            &msg::ReqIdOnly {
+                req_id: Some(req_id),
+            },
+        );
         Ok(())
     }
 
-    fn req_sec_def_opt_params(&mut self, sid: u64, r: msg::SecDefOptParamsRequest) -> Result<(), ReqError> {
+    fn req_sec_def_opt_params(
+        &mut self,
+        sid: u64,
+        r: msg::SecDefOptParamsRequest,
+    ) -> Result<(), ReqError> {
         let req_id = r.req_id.unwrap_or(-1);
         let con_id = r.underlying_con_id.unwrap_or(0);
         if con_id <= 0 {
-            return Err(ReqError::new(req_id, 321, "Error validating request.-'bX' : cause - Invalid underlying conId"));
+            return Err(ReqError::new(
+                req_id,
+                321,
+                "Error validating request.-'bX' : cause - Invalid underlying conId",
+            ));
         }
         let symbol = r.underlying_symbol.unwrap_or_default();
-        let u = self
-            .registry
-            .underlyings
-            .iter()
-            .position(|u| u.con_id == con_id && (symbol.is_empty() || u.symbol.eq_ignore_ascii_case(&symbol)));
+        let u = self.registry.underlyings.iter().position(|u| {
+            u.con_id == con_id && (symbol.is_empty() || u.symbol.eq_ignore_ascii_case(&symbol))
+        });
         if let Some(u) = u
             && let Some(series) = self.registry.chains.get(&u)
         {
@@ -463,7 +701,12 @@ impl SimState {
             let mut strikes = Vec::new();
             for &i in series {
                 if let Kind::Option { expiry, strike, .. } = self.registry.instruments[i].kind {
-                    let e = format!("{:04}{:02}{:02}", expiry.year(), expiry.month(), expiry.day());
+                    let e = format!(
+                        "{:04}{:02}{:02}",
+                        expiry.year(),
+                        expiry.month(),
+                        expiry.day()
+                    );
                     if !expiries.contains(&e) {
                         expiries.push(e);
                     }
@@ -474,7 +717,11 @@ impl SimState {
             }
             strikes.sort_by(f64::total_cmp);
             let spec = &self.registry.underlyings[u];
-            let mult = spec.options.as_ref().map(|c| dec(c.multiplier)).unwrap_or_else(|| "100".into());
+            let mult = spec
+                .options
+                .as_ref()
+                .map(|c| dec(c.multiplier))
+                .unwrap_or_else(|| "100".into());
             let sym = spec.symbol.clone();
             for exchange in ["SMART", "CBOE"] {
                 let m = msg::SecDefOptParameter {
@@ -489,20 +736,38 @@ impl SimState {
                 self.send(sid, inc::SECURITY_DEFINITION_OPTION_PARAMETER, &m);
             }
         }
-        self.send(sid, inc::SECURITY_DEFINITION_OPTION_PARAMETER_END, &msg::ReqIdOnly { req_id: Some(req_id) });
+        self.send(
+            sid,
+            inc::SECURITY_DEFINITION_OPTION_PARAMETER_END,
+            &msg::ReqIdOnly {
+                req_id: Some(req_id),
+            },
+        );
         Ok(())
     }
 
     // ------------------------------------------------------------ orders
 
     fn place_order(&mut self, sid: u64, r: msg::PlaceOrderRequest) -> Result<(), ReqError> {
-        let client_id = self.sessions.get(&sid).and_then(|s| s.client_id).unwrap_or(0);
-        let order_id = r.order_id.ok_or_else(|| ReqError::new(-1, 321, "Error validating request: placeOrder without orderId"))?;
+        let client_id = self
+            .sessions
+            .get(&sid)
+            .and_then(|s| s.client_id)
+            .unwrap_or(0);
+        let order_id = r.order_id.ok_or_else(|| {
+            ReqError::new(
+                -1,
+                321,
+                "Error validating request: placeOrder without orderId",
+            )
+        })?;
         let order = r.order.unwrap_or_default();
         let mut contract = r.contract.unwrap_or_default();
-        let reject = |text: String| ReqError::new(order_id, 201, format!("Order rejected - reason:{text}"));
+        let reject =
+            |text: String| ReqError::new(order_id, 201, format!("Order rejected - reason:{text}"));
 
-        let side = Side::parse(order.action.as_deref().unwrap_or("")).ok_or_else(|| reject(format!("invalid action {:?}", order.action)))?;
+        let side = Side::parse(order.action.as_deref().unwrap_or(""))
+            .ok_or_else(|| reject(format!("invalid action {:?}", order.action)))?;
         let qty: f64 = order
             .total_quantity
             .as_deref()
@@ -511,13 +776,19 @@ impl SimState {
             .ok_or_else(|| reject(format!("invalid total quantity {:?}", order.total_quantity)))?;
         let lmt = order.lmt_price.filter(|p| p.is_finite() && *p != f64::MAX);
         let aux = order.aux_price.filter(|p| p.is_finite() && *p != f64::MAX);
-        let order_type = order.order_type.clone().unwrap_or_default().to_ascii_uppercase();
+        let order_type = order
+            .order_type
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         let kind = match (order_type.as_str(), lmt, aux) {
             ("MKT", _, _) => OrderKind::Market,
             ("LMT", Some(l), _) => OrderKind::Limit(l),
             ("STP", _, Some(s)) => OrderKind::Stop(s),
             ("STP LMT", Some(l), Some(s)) => OrderKind::StopLimit { stop: s, limit: l },
-            ("LMT" | "STP" | "STP LMT", _, _) => return Err(reject(format!("{order_type} order without its price"))),
+            ("LMT" | "STP" | "STP LMT", _, _) => {
+                return Err(reject(format!("{order_type} order without its price")));
+            }
             (other, _, _) => return Err(reject(format!("order type {other:?} is not simulated"))),
         };
 
@@ -540,10 +811,18 @@ impl SimState {
             return Ok(());
         }
 
-        let sec_type = contract.sec_type.clone().unwrap_or_default().to_ascii_uppercase();
+        let sec_type = contract
+            .sec_type
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         let target = if sec_type == "BAG" {
             if contract.combo_legs.is_empty() {
-                return Err(ReqError::new(order_id, 200, "No security definition has been found for the request (BAG without legs)"));
+                return Err(ReqError::new(
+                    order_id,
+                    200,
+                    "No security definition has been found for the request (BAG without legs)",
+                ));
             }
             let mut legs = Vec::new();
             for l in &contract.combo_legs {
@@ -552,9 +831,17 @@ impl SimState {
                     .registry
                     .by_con_id(con_id)
                     .ok_or_else(|| ReqError::new(order_id, 200, format!("No security definition has been found for the request (leg conId {con_id})")))?;
-                let leg_side = Side::parse(l.action.as_deref().unwrap_or("")).ok_or_else(|| reject(format!("invalid leg action {:?}", l.action)))?;
-                let ratio = l.ratio.filter(|r| *r > 0).ok_or_else(|| reject(format!("invalid leg ratio {:?}", l.ratio)))?;
-                legs.push(Leg { instrument, ratio: ratio as f64, side: leg_side });
+                let leg_side = Side::parse(l.action.as_deref().unwrap_or(""))
+                    .ok_or_else(|| reject(format!("invalid leg action {:?}", l.action)))?;
+                let ratio = l
+                    .ratio
+                    .filter(|r| *r > 0)
+                    .ok_or_else(|| reject(format!("invalid leg ratio {:?}", l.ratio)))?;
+                legs.push(Leg {
+                    instrument,
+                    ratio: ratio as f64,
+                    side: leg_side,
+                });
             }
             if !matches!(kind, OrderKind::Market | OrderKind::Limit(_)) {
                 return Err(reject("combo orders must be MKT or LMT".into()));
@@ -562,13 +849,23 @@ impl SimState {
             contract.currency.get_or_insert_with(|| "USD".into());
             Target::Combo(legs)
         } else {
-            let i = self.registry.resolve(&contract).map_err(|e| resolve_error(order_id, e))?;
-            contract = msg::Contract { exchange: contract.exchange.clone().or(Some("SMART".into())), ..self.registry.contract_proto(i) };
+            let i = self
+                .registry
+                .resolve(&contract)
+                .map_err(|e| resolve_error(order_id, e))?;
+            contract = msg::Contract {
+                exchange: contract.exchange.clone().or(Some("SMART".into())),
+                ..self.registry.contract_proto(i)
+            };
             Target::Single(i)
         };
 
         if order.what_if.unwrap_or(false) {
-            return Err(ReqError::new(order_id, 322, "Error processing request: what-if orders are not simulated"));
+            return Err(ReqError::new(
+                order_id,
+                322,
+                "Error processing request: what-if orders are not simulated",
+            ));
         }
 
         let perm_id = self.next_perm_id;
@@ -579,11 +876,19 @@ impl SimState {
             client_id,
             perm_id,
             parent_id: order.parent_id.unwrap_or(0),
-            account: order.account.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| self.account.code.clone()),
+            account: order
+                .account
+                .clone()
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| self.account.code.clone()),
             side,
             quantity: qty,
             kind,
-            tif: order.tif.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "DAY".into()),
+            tif: order
+                .tif
+                .clone()
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "DAY".into()),
             order_ref: order.order_ref.clone().unwrap_or_default(),
             all_or_none: order.all_or_none.unwrap_or(false),
             transmit: order.transmit.unwrap_or(false),
@@ -602,7 +907,9 @@ impl SimState {
 
         let scripted = self.faults.reject_next_orders.pop_front();
         let margin_problem = self.margin_check(&o);
-        if let Some((code, text)) = scripted.or(margin_problem.map(|t| (201, format!("Order rejected - reason:{t}")))) {
+        if let Some((code, text)) =
+            scripted.or(margin_problem.map(|t| (201, format!("Order rejected - reason:{t}"))))
+        {
             o.transmit = true;
             o.status = Status::Inactive;
             o.completed_at = Some(self.now);
@@ -629,7 +936,10 @@ impl SimState {
         if parent_id != 0 {
             group.extend((0..self.orders.len()).filter(|&j| {
                 let p = &self.orders[j];
-                p.client_id == client_id && !p.transmit && !p.status.is_terminal() && (p.order_id == parent_id || p.parent_id == parent_id)
+                p.client_id == client_id
+                    && !p.transmit
+                    && !p.status.is_terminal()
+                    && (p.order_id == parent_id || p.parent_id == parent_id)
             }));
             group.sort_by_key(|&j| self.orders[j].order_id);
         }
@@ -644,16 +954,30 @@ impl SimState {
     /// Reg T initial-margin check for orders that add exposure; returns
     /// the reject reason.
     fn margin_check(&mut self, o: &SimOrder) -> Option<String> {
-        let Target::Single(i) = o.target else { return None };
+        let Target::Single(i) = o.target else {
+            return None;
+        };
         let ins = self.registry.instruments[i].clone();
-        let held = self.account.holdings.get(&ins.con_id).map(|h| h.quantity).unwrap_or(0.0);
+        let held = self
+            .account
+            .holdings
+            .get(&ins.con_id)
+            .map(|h| h.quantity)
+            .unwrap_or(0.0);
         let after = held + o.side.sign() * o.quantity;
         if after.abs() <= held.abs() {
             return None;
         }
-        let added = if held.signum() == after.signum() { after.abs() - held.abs() } else { after.abs() };
+        let added = if held.signum() == after.signum() {
+            after.abs() - held.abs()
+        } else {
+            after.abs()
+        };
         let q = self.quote(i);
-        let px = o.kind.limit().unwrap_or(if o.side == Side::Buy { q.ask } else { q.bid });
+        let px = o
+            .kind
+            .limit()
+            .unwrap_or(if o.side == Side::Buy { q.ask } else { q.bid });
         let per_unit = if !ins.is_option() {
             0.5 * px
         } else if after > 0.0 {
@@ -672,17 +996,31 @@ impl SimState {
     }
 
     fn cancel_order(&mut self, sid: u64, order_id: i32) -> Result<(), ReqError> {
-        let client_id = self.sessions.get(&sid).and_then(|s| s.client_id).unwrap_or(0);
+        let client_id = self
+            .sessions
+            .get(&sid)
+            .and_then(|s| s.client_id)
+            .unwrap_or(0);
         let idx = self
             .order_index(client_id, order_id)
             .filter(|&i| !self.orders[i].status.is_terminal())
-            .ok_or_else(|| ReqError::new(order_id, 10147, format!("OrderId {order_id} that needs to be cancelled is not found.")))?;
+            .ok_or_else(|| {
+                ReqError::new(
+                    order_id,
+                    10147,
+                    format!("OrderId {order_id} that needs to be cancelled is not found."),
+                )
+            })?;
         self.set_status(idx, Status::PendingCancel, "");
         self.set_status(idx, Status::Cancelled, "Cancelled by Trader");
         self.send_error(sid, order_id, 202, "Order Canceled - reason:");
         // Children of a cancelled parent go with it.
         let children: Vec<usize> = (0..self.orders.len())
-            .filter(|&j| self.orders[j].client_id == client_id && self.orders[j].parent_id == order_id && !self.orders[j].status.is_terminal())
+            .filter(|&j| {
+                self.orders[j].client_id == client_id
+                    && self.orders[j].parent_id == order_id
+                    && !self.orders[j].status.is_terminal()
+            })
             .collect();
         for j in children {
             self.set_status(j, Status::Cancelled, "Parent cancelled");
@@ -691,7 +1029,11 @@ impl SimState {
     }
 
     fn req_open_orders(&mut self, sid: u64, all: bool) -> Result<(), ReqError> {
-        let client_id = self.sessions.get(&sid).and_then(|s| s.client_id).unwrap_or(0);
+        let client_id = self
+            .sessions
+            .get(&sid)
+            .and_then(|s| s.client_id)
+            .unwrap_or(0);
         let open: Vec<usize> = (0..self.orders.len())
             .filter(|&i| {
                 let o = &self.orders[i];
@@ -712,9 +1054,9 @@ impl SimState {
         let req_id = r.req_id.unwrap_or(-1);
         let f = r.execution_filter.unwrap_or_default();
         let since = match f.time.as_deref() {
-            Some(t) if !t.is_empty() => {
-                timefmt::parse_end_datetime(t).map_err(|e| ReqError::new(req_id, 321, format!("Error validating request: {e}")))?
-            }
+            Some(t) if !t.is_empty() => timefmt::parse_end_datetime(t).map_err(|e| {
+                ReqError::new(req_id, 321, format!("Error validating request: {e}"))
+            })?,
             _ => None,
         };
         let matches: Vec<crate::state::ExecRecord> = self
@@ -723,47 +1065,95 @@ impl SimState {
             .filter(|e| {
                 let ins = &self.registry.instruments[e.instrument];
                 f.client_id.is_none_or(|c| c == 0 || c == e.client_id)
-                    && f.acct_code.as_deref().is_none_or(|a| a.is_empty() || a == self.account.code)
+                    && f.acct_code
+                        .as_deref()
+                        .is_none_or(|a| a.is_empty() || a == self.account.code)
                     && since.is_none_or(|s| e.time >= s)
-                    && f.symbol.as_deref().is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case(&ins.symbol))
-                    && f.sec_type.as_deref().is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case(ins.sec_type()))
-                    && f.side.as_deref().is_none_or(|s| s.is_empty() || Side::parse(s) == Some(e.side) || s.eq_ignore_ascii_case(e.side.exec_text()))
+                    && f.symbol
+                        .as_deref()
+                        .is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case(&ins.symbol))
+                    && f.sec_type
+                        .as_deref()
+                        .is_none_or(|s| s.is_empty() || s.eq_ignore_ascii_case(ins.sec_type()))
+                    && f.side.as_deref().is_none_or(|s| {
+                        s.is_empty()
+                            || Side::parse(s) == Some(e.side)
+                            || s.eq_ignore_ascii_case(e.side.exec_text())
+                    })
             })
             .cloned()
             .collect();
         for e in &matches {
             let d = self.exec_details_msg(req_id, e);
             self.send(sid, inc::EXECUTION_DATA, &d);
-            self.send(sid, inc::COMMISSION_AND_FEES_REPORT, &SimState::commission_msg(e));
+            self.send(
+                sid,
+                inc::COMMISSION_AND_FEES_REPORT,
+                &SimState::commission_msg(e),
+            );
         }
-        self.send(sid, inc::EXECUTION_DATA_END, &msg::ReqIdOnly { req_id: Some(req_id) });
+        self.send(
+            sid,
+            inc::EXECUTION_DATA_END,
+            &msg::ReqIdOnly {
+                req_id: Some(req_id),
+            },
+        );
         Ok(())
     }
 
     // ------------------------------------------------------------ account
 
-    fn req_account_summary(&mut self, sid: u64, r: msg::AccountSummaryRequest) -> Result<(), ReqError> {
+    fn req_account_summary(
+        &mut self,
+        sid: u64,
+        r: msg::AccountSummaryRequest,
+    ) -> Result<(), ReqError> {
         let req_id = r.req_id.unwrap_or(-1);
         let tags_text = r.tags.unwrap_or_default();
-        let tags: Vec<String> = tags_text.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+        let tags: Vec<String> = tags_text
+            .split(',')
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
         let s = self.summary();
-        let wanted: Vec<&str> = if tags.is_empty() { ALL_TAGS.to_vec() } else { tags.iter().map(String::as_str).collect() };
+        let wanted: Vec<&str> = if tags.is_empty() {
+            ALL_TAGS.to_vec()
+        } else {
+            tags.iter().map(String::as_str).collect()
+        };
         for tag in wanted {
-            let Some(value) = s.tag(tag, "INDIVIDUAL") else { continue };
+            let Some(value) = s.tag(tag, "INDIVIDUAL") else {
+                continue;
+            };
             let m = msg::AccountSummary {
                 req_id: Some(req_id),
                 account: Some(self.account.code.clone()),
                 tag: Some(tag.to_owned()),
                 value: Some(value),
-                currency: Some(if tag == "AccountType" || tag == "Cushion" { String::new() } else { "USD".into() }),
+                currency: Some(if tag == "AccountType" || tag == "Cushion" {
+                    String::new()
+                } else {
+                    "USD".into()
+                }),
             };
             self.send(sid, inc::ACCOUNT_SUMMARY, &m);
         }
-        self.send(sid, inc::ACCOUNT_SUMMARY_END, &msg::ReqIdOnly { req_id: Some(req_id) });
+        self.send(
+            sid,
+            inc::ACCOUNT_SUMMARY_END,
+            &msg::ReqIdOnly {
+                req_id: Some(req_id),
+            },
+        );
         Ok(())
     }
 
-    fn req_account_updates(&mut self, sid: u64, r: msg::AccountDataRequest) -> Result<(), ReqError> {
+    fn req_account_updates(
+        &mut self,
+        sid: u64,
+        r: msg::AccountDataRequest,
+    ) -> Result<(), ReqError> {
         let subscribe = r.subscribe.unwrap_or(false);
         if let Some(s) = self.sessions.get_mut(&sid) {
             s.account_updates = subscribe;
@@ -774,11 +1164,17 @@ impl SimState {
         let s = self.summary();
         let code = self.account.code.clone();
         for tag in ALL_TAGS {
-            let Some(value) = s.tag(tag, "INDIVIDUAL") else { continue };
+            let Some(value) = s.tag(tag, "INDIVIDUAL") else {
+                continue;
+            };
             let m = msg::AccountValue {
                 key: Some((*tag).to_owned()),
                 value: Some(value),
-                currency: Some(if *tag == "AccountType" || *tag == "Cushion" { String::new() } else { "USD".into() }),
+                currency: Some(if *tag == "AccountType" || *tag == "Cushion" {
+                    String::new()
+                } else {
+                    "USD".into()
+                }),
                 account_name: Some(code.clone()),
             };
             self.send(sid, inc::ACCT_VALUE, &m);
@@ -799,8 +1195,20 @@ impl SimState {
         }
         let hhmm = timefmt::tws_datetime(self.now);
         let time_stamp = hhmm.get(9..14).unwrap_or("00:00").to_owned();
-        self.send(sid, inc::ACCT_UPDATE_TIME, &msg::AccountUpdateTime { time_stamp: Some(time_stamp) });
-        self.send(sid, inc::ACCT_DOWNLOAD_END, &msg::AccountDataEnd { account_name: Some(code) });
+        self.send(
+            sid,
+            inc::ACCT_UPDATE_TIME,
+            &msg::AccountUpdateTime {
+                time_stamp: Some(time_stamp),
+            },
+        );
+        self.send(
+            sid,
+            inc::ACCT_DOWNLOAD_END,
+            &msg::AccountDataEnd {
+                account_name: Some(code),
+            },
+        );
         Ok(())
     }
 }

@@ -29,7 +29,10 @@ pub struct RestartSpec {
 
 impl Default for RestartSpec {
     fn default() -> Self {
-        RestartSpec { down_for: Duration::ZERO, roll_back_next_id_by: 0 }
+        RestartSpec {
+            down_for: Duration::ZERO,
+            roll_back_next_id_by: 0,
+        }
     }
 }
 

@@ -94,7 +94,13 @@ pub fn occ_symbol(root: &str, expiry: Date, right: OptionRight, strike: f64) -> 
         OptionRight::Call => 'C',
         OptionRight::Put => 'P',
     };
-    format!("{root:<6}{:02}{:02}{:02}{r}{:08}", expiry.year() % 100, expiry.month(), expiry.day(), (strike * 1000.0).round() as i64)
+    format!(
+        "{root:<6}{:02}{:02}{:02}{r}{:08}",
+        expiry.year() % 100,
+        expiry.month(),
+        expiry.day(),
+        (strike * 1000.0).round() as i64
+    )
 }
 
 fn ymd(d: Date) -> String {
@@ -114,7 +120,10 @@ fn parse_right(s: &str) -> Option<OptionRight> {
 pub fn strike_grid(spot: f64, chain: &OptionChainSpec) -> Vec<f64> {
     let atm = (spot / chain.strike_step).round() * chain.strike_step;
     let n = chain.strikes_each_side as i64;
-    (-n..=n).map(|k| atm + k as f64 * chain.strike_step).filter(|k| *k > 0.0).collect()
+    (-n..=n)
+        .map(|k| atm + k as f64 * chain.strike_step)
+        .filter(|k| *k > 0.0)
+        .collect()
 }
 
 impl Registry {
@@ -151,7 +160,11 @@ impl Registry {
                         instruments.push(Instrument {
                             con_id: next_id,
                             symbol: u.symbol.clone(),
-                            kind: Kind::Option { expiry, strike, right },
+                            kind: Kind::Option {
+                                expiry,
+                                strike,
+                                right,
+                            },
                             underlying: i,
                             local_symbol: occ_symbol(&u.symbol, expiry, right, strike),
                             multiplier: chain.multiplier,
@@ -162,7 +175,12 @@ impl Registry {
             }
             chains.insert(i, series);
         }
-        Registry { underlyings: underlyings.to_vec(), instruments, by_con_id, chains }
+        Registry {
+            underlyings: underlyings.to_vec(),
+            instruments,
+            by_con_id,
+            chains,
+        }
     }
 
     /// Instrument by contract id.
@@ -180,12 +198,19 @@ impl Registry {
         let local = c.local_symbol.as_deref().unwrap_or("");
         let expiry = c.last_trade_date_or_contract_month.as_deref().unwrap_or("");
         let strike = c.strike.filter(|k| *k > 0.0 && *k != f64::MAX);
-        let right = c.right.as_deref().filter(|r| !r.is_empty() && *r != "?").map(parse_right);
+        let right = c
+            .right
+            .as_deref()
+            .filter(|r| !r.is_empty() && *r != "?")
+            .map(parse_right);
         if matches!(right, Some(None)) {
             return Vec::new();
         }
         let right = right.flatten();
-        let currency_ok = c.currency.as_deref().is_none_or(|cur| cur.is_empty() || cur.eq_ignore_ascii_case("USD"));
+        let currency_ok = c
+            .currency
+            .as_deref()
+            .is_none_or(|cur| cur.is_empty() || cur.eq_ignore_ascii_case("USD"));
         if !currency_ok {
             return Vec::new();
         }
@@ -204,7 +229,14 @@ impl Registry {
                 }
                 match (&ins.kind, sec.as_str()) {
                     (Kind::Stock, "STK" | "") => true,
-                    (Kind::Option { expiry: e, strike: k, right: r }, "OPT") => {
+                    (
+                        Kind::Option {
+                            expiry: e,
+                            strike: k,
+                            right: r,
+                        },
+                        "OPT",
+                    ) => {
                         let ymd = ymd(*e);
                         (expiry.is_empty() || ymd.starts_with(expiry))
                             && strike.is_none_or(|s| (s - k).abs() < 1e-6)
@@ -223,13 +255,17 @@ impl Registry {
         match found.as_slice() {
             [] => Err(ResolveError::NotFound),
             [one] => Ok(*one),
-            _ => Err(ResolveError::Ambiguous(c.symbol.clone().unwrap_or_default())),
+            _ => Err(ResolveError::Ambiguous(
+                c.symbol.clone().unwrap_or_default(),
+            )),
         }
     }
 
     /// The contract as TWS echoes it in responses.
     pub fn contract_proto(&self, i: usize) -> msg::Contract {
-        let Some(ins) = self.instruments.get(i) else { return msg::Contract::default() };
+        let Some(ins) = self.instruments.get(i) else {
+            return msg::Contract::default();
+        };
         let u = &self.underlyings[ins.underlying];
         match &ins.kind {
             Kind::Stock => msg::Contract {
@@ -243,14 +279,25 @@ impl Registry {
                 trading_class: Some(ins.symbol.clone()),
                 ..Default::default()
             },
-            Kind::Option { expiry, strike, right } => msg::Contract {
+            Kind::Option {
+                expiry,
+                strike,
+                right,
+            } => msg::Contract {
                 con_id: Some(ins.con_id),
                 symbol: Some(ins.symbol.clone()),
                 sec_type: Some("OPT".into()),
                 last_trade_date_or_contract_month: Some(ymd(*expiry)),
                 last_trade_date: Some(ymd(*expiry)),
                 strike: Some(*strike),
-                right: Some(if *right == OptionRight::Call { "C" } else { "P" }.into()),
+                right: Some(
+                    if *right == OptionRight::Call {
+                        "C"
+                    } else {
+                        "P"
+                    }
+                    .into(),
+                ),
                 multiplier: Some(ins.multiplier),
                 exchange: Some("SMART".into()),
                 currency: Some("USD".into()),
@@ -263,11 +310,11 @@ impl Registry {
 
     /// Contract details for one instrument.
     pub fn details_proto(&self, i: usize) -> msg::ContractDetails {
-        let Some(ins) = self.instruments.get(i) else { return msg::ContractDetails::default() };
-        let u = &self.underlyings[ins.underlying];
-        let session = |d: Date| {
-            format!("{0}:0930-{0}:1600", ymd(d))
+        let Some(ins) = self.instruments.get(i) else {
+            return msg::ContractDetails::default();
         };
+        let u = &self.underlyings[ins.underlying];
+        let session = |d: Date| format!("{0}:0930-{0}:1600", ymd(d));
         match &ins.kind {
             Kind::Stock => msg::ContractDetails {
                 market_name: Some(ins.symbol.clone()),
@@ -321,15 +368,25 @@ mod tests {
     #[test]
     fn occ_symbol_layout() {
         let d = Date::new(2025, 4, 18).unwrap();
-        assert_eq!(occ_symbol("SPY", d, OptionRight::Call, 560.0), "SPY   250418C00560000");
-        assert_eq!(occ_symbol("SPY", d, OptionRight::Put, 0.5), "SPY   250418P00000500");
+        assert_eq!(
+            occ_symbol("SPY", d, OptionRight::Call, 560.0),
+            "SPY   250418C00560000"
+        );
+        assert_eq!(
+            occ_symbol("SPY", d, OptionRight::Put, 0.5),
+            "SPY   250418P00000500"
+        );
     }
 
     #[test]
     fn resolves_stocks_and_option_series() {
         let cfg = SimConfig::default();
         let reg = Registry::new(&cfg.underlyings, &[560.0, 480.0]);
-        let spy = reg.resolve(&msg::Contract { symbol: Some("SPY".into()), sec_type: Some("STK".into()), ..Default::default() });
+        let spy = reg.resolve(&msg::Contract {
+            symbol: Some("SPY".into()),
+            sec_type: Some("STK".into()),
+            ..Default::default()
+        });
         assert_eq!(spy.map(|i| reg.instruments[i].con_id), Ok(756_733));
         // 4 expiries x 21 strikes x 2 rights.
         assert_eq!(reg.chains[&0].len(), 4 * 21 * 2);
@@ -343,12 +400,28 @@ mod tests {
             ..Default::default()
         };
         let i = reg.resolve(&c).unwrap();
-        assert_eq!(reg.instruments[i].kind, Kind::Option { expiry, strike: 560.0, right: OptionRight::Call });
+        assert_eq!(
+            reg.instruments[i].kind,
+            Kind::Option {
+                expiry,
+                strike: 560.0,
+                right: OptionRight::Call
+            }
+        );
         // Without the right both series match: ambiguous for an order.
-        let both = msg::Contract { right: None, ..c.clone() };
+        let both = msg::Contract {
+            right: None,
+            ..c.clone()
+        };
         assert_eq!(reg.matching(&both).len(), 2);
-        assert!(matches!(reg.resolve(&both), Err(ResolveError::Ambiguous(_))));
-        let none = msg::Contract { strike: Some(561.0), ..c };
+        assert!(matches!(
+            reg.resolve(&both),
+            Err(ResolveError::Ambiguous(_))
+        ));
+        let none = msg::Contract {
+            strike: Some(561.0),
+            ..c
+        };
         assert_eq!(reg.resolve(&none), Err(ResolveError::NotFound));
     }
 }

@@ -36,7 +36,10 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 pub use account::{Holding, Summary};
-pub use config::{ClockMode, CommissionSchedule, ConfigError, OptionChainSpec, PacingConfig, PriceSource, ReplayBar, SimConfig, UnderlyingSpec};
+pub use config::{
+    ClockMode, CommissionSchedule, ConfigError, OptionChainSpec, PacingConfig, PriceSource,
+    ReplayBar, SimConfig, UnderlyingSpec,
+};
 pub use faults::{RestartSpec, Target};
 pub use market::Quote;
 pub use orders::Status;
@@ -50,7 +53,9 @@ use crate::state::SimState;
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// The address is not a loopback socket address.
-    #[error("address {0:?} is not a loopback socket address (the simulator listens on 127.0.0.1 only)")]
+    #[error(
+        "address {0:?} is not a loopback socket address (the simulator listens on 127.0.0.1 only)"
+    )]
     NotLoopback(String),
     /// Binding failed.
     #[error("cannot bind {addr}: {source}")]
@@ -102,12 +107,22 @@ impl GatewaySim {
     /// Binds a loopback address (`127.0.0.1:0` picks a free port;
     /// `127.0.0.1:4002` is IB Gateway's paper port).
     pub async fn bind(addr: &str) -> Result<Self, SimError> {
-        let parsed: SocketAddr = addr.parse().map_err(|_| SimError::NotLoopback(addr.to_owned()))?;
+        let parsed: SocketAddr = addr
+            .parse()
+            .map_err(|_| SimError::NotLoopback(addr.to_owned()))?;
         if !parsed.ip().is_loopback() {
             return Err(SimError::NotLoopback(addr.to_owned()));
         }
-        let listener = TcpListener::bind(parsed).await.map_err(|source| SimError::Bind { addr: addr.to_owned(), source })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: addr.to_owned(), source })?;
+        let listener = TcpListener::bind(parsed)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: addr.to_owned(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: addr.to_owned(),
+            source,
+        })?;
         Ok(GatewaySim { listener, addr })
     }
 
@@ -122,12 +137,26 @@ impl GatewaySim {
         let rt = tokio::runtime::Handle::try_current().map_err(|_| SimError::NoRuntime)?;
         let state = SimState::new(config);
         let step_every = state.step_every();
-        let shared = Arc::new(Shared { state: Mutex::new(state), refuse_until: Mutex::new(None), wake: Notify::new() });
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            refuse_until: Mutex::new(None),
+            wake: Notify::new(),
+        });
         let (stop_tx, stop_rx) = watch::channel(false);
-        let accept = rt.spawn(accept_loop(shared.clone(), self.listener, self.addr, stop_rx.clone()));
+        let accept = rt.spawn(accept_loop(
+            shared.clone(),
+            self.listener,
+            self.addr,
+            stop_rx.clone(),
+        ));
         let clock = step_every.map(|every| rt.spawn(clock_loop(shared.clone(), every, stop_rx)));
         tracing::info!(addr = %self.addr, "gateway simulator listening");
-        Ok(SimHandle { shared, addr: self.addr, stop: stop_tx, tasks: Mutex::new(vec![Some(accept), clock].into_iter().flatten().collect()) })
+        Ok(SimHandle {
+            shared,
+            addr: self.addr,
+            stop: stop_tx,
+            tasks: Mutex::new(vec![Some(accept), clock].into_iter().flatten().collect()),
+        })
     }
 }
 
@@ -143,10 +172,18 @@ async fn clock_loop(shared: Arc<Shared>, every: Duration, mut stop: watch::Recei
     }
 }
 
-async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAddr, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    addr: SocketAddr,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut listener = Some(listener);
     loop {
-        let refuse = *shared.refuse_until.lock().unwrap_or_else(|p| p.into_inner());
+        let refuse = *shared
+            .refuse_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(until) = refuse.filter(|u| *u > Instant::now()) {
             // Closing the listening socket makes connects fail with
             // ECONNREFUSED, as with a gateway that is down.
@@ -278,7 +315,13 @@ impl SimHandle {
     }
 
     /// Contract id of a listed option, if the chain has it.
-    pub fn option_con_id(&self, symbol: &str, expiry: jiff::civil::Date, strike: f64, right: trade_core::OptionRight) -> Option<i32> {
+    pub fn option_con_id(
+        &self,
+        symbol: &str,
+        expiry: jiff::civil::Date,
+        strike: f64,
+        right: trade_core::OptionRight,
+    ) -> Option<i32> {
         let st = self.shared.lock();
         st.registry
             .instruments
@@ -293,7 +336,9 @@ impl SimHandle {
     /// Moves an underlying's price path to `price` now (the move persists).
     pub fn set_price(&self, symbol: &str, price: f64) -> Result<(), SimError> {
         let mut st = self.shared.lock();
-        let u = st.underlying_index(symbol).ok_or_else(|| SimError::UnknownSymbol(symbol.to_owned()))?;
+        let u = st
+            .underlying_index(symbol)
+            .ok_or_else(|| SimError::UnknownSymbol(symbol.to_owned()))?;
         let now = st.now;
         st.paths[u].jump_to(now, price);
         // Orders resting at the new price trade at once.
@@ -320,7 +365,11 @@ impl SimHandle {
     /// Connection attempts fail (ECONNREFUSED) for `d`; existing sessions
     /// are untouched.
     pub fn refuse_connections_for(&self, d: Duration) {
-        *self.shared.refuse_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + d);
+        *self
+            .shared
+            .refuse_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + d);
         self.shared.wake.notify_one();
     }
 
@@ -342,7 +391,13 @@ impl SimHandle {
     /// Silently drops the next `n` outgoing frames with server message id
     /// `msg_id` (e.g. `messages::inc::CURRENT_TIME`).
     pub fn drop_next_responses(&self, msg_id: i32, n: u32) {
-        *self.shared.lock().faults.drop_next.entry(msg_id).or_insert(0) += n;
+        *self
+            .shared
+            .lock()
+            .faults
+            .drop_next
+            .entry(msg_id)
+            .or_insert(0) += n;
     }
 
     /// Sends an error/notice frame (`id` -1 for system notices such as
@@ -357,7 +412,11 @@ impl SimHandle {
     /// The next placed order is rejected: error `code` with `text`, the
     /// order goes Inactive.
     pub fn reject_next_order(&self, code: i32, text: &str) {
-        self.shared.lock().faults.reject_next_orders.push_back((code, text.to_owned()));
+        self.shared
+            .lock()
+            .faults
+            .reject_next_orders
+            .push_back((code, text.to_owned()));
     }
 
     /// Turns the historical pacing rules (error 162) on or off.
@@ -369,7 +428,12 @@ impl SimHandle {
     /// reqRealTimeBars) the gateway has received so far; tests use it to
     /// know a request was processed before moving the clock.
     pub fn requests_received(&self, msg_id: i32) -> usize {
-        self.shared.lock().inbound.iter().filter(|(_, id)| *id == msg_id).count()
+        self.shared
+            .lock()
+            .inbound
+            .iter()
+            .filter(|(_, id)| *id == msg_id)
+            .count()
     }
 
     /// Waits until at least `n` requests with id `msg_id` have been handled.
@@ -414,7 +478,8 @@ impl SimHandle {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         self.drop_connections();
-        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        let tasks: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         for t in tasks {
             let _ = t.await;
         }

@@ -47,7 +47,10 @@ impl SplitMix64 {
 /// A hash of (seed, a, b) for per-second quantities that must not depend on
 /// the order they are asked for (sizes, volumes).
 pub fn mix(seed: u64, a: u64, b: i64) -> u64 {
-    let mut g = SplitMix64::new(seed ^ a.wrapping_mul(0xA24B_AED4_963E_E407) ^ (b as u64).wrapping_mul(0x9FB2_1C65_1E98_DF25));
+    let mut g = SplitMix64::new(
+        seed ^ a.wrapping_mul(0xA24B_AED4_963E_E407)
+            ^ (b as u64).wrapping_mul(0x9FB2_1C65_1E98_DF25),
+    );
     g.next_u64()
 }
 
@@ -77,8 +80,17 @@ pub struct Ohlc {
 
 #[derive(Debug, Clone)]
 enum PathKind {
-    Generated { origin: i64, prices: Vec<f64>, rng: SplitMix64, sigma: f64, mu: f64 },
-    Replay { bar_secs: i64, bars: Vec<ReplayBar> },
+    Generated {
+        origin: i64,
+        prices: Vec<f64>,
+        rng: SplitMix64,
+        sigma: f64,
+        mu: f64,
+    },
+    Replay {
+        bar_secs: i64,
+        bars: Vec<ReplayBar>,
+    },
 }
 
 /// One underlying's price through time.
@@ -96,7 +108,11 @@ impl PricePath {
     /// Builds the path; generated paths get `history_secs` before `start`.
     pub fn new(source: &PriceSource, start: i64, history_secs: i64, seed: u64, index: u64) -> Self {
         let kind = match source {
-            PriceSource::Generated { start_price, annual_vol, annual_drift } => {
+            PriceSource::Generated {
+                start_price,
+                annual_vol,
+                annual_drift,
+            } => {
                 let sigma = annual_vol / TRADING_SECS_PER_YEAR.sqrt();
                 let mu = annual_drift / TRADING_SECS_PER_YEAR - 0.5 * sigma * sigma;
                 // History is generated backwards from the start price so the
@@ -118,9 +134,17 @@ impl PricePath {
                     mu,
                 }
             }
-            PriceSource::Replay { bar_secs, bars } => PathKind::Replay { bar_secs: *bar_secs, bars: bars.clone() },
+            PriceSource::Replay { bar_secs, bars } => PathKind::Replay {
+                bar_secs: *bar_secs,
+                bars: bars.clone(),
+            },
         };
-        PricePath { kind, shifts: Vec::new(), seed, index }
+        PricePath {
+            kind,
+            shifts: Vec::new(),
+            seed,
+            index,
+        }
     }
 
     /// Earliest instant with data.
@@ -133,7 +157,13 @@ impl PricePath {
 
     fn raw(&mut self, t: i64) -> f64 {
         match &mut self.kind {
-            PathKind::Generated { origin, prices, rng, sigma, mu } => {
+            PathKind::Generated {
+                origin,
+                prices,
+                rng,
+                sigma,
+                mu,
+            } => {
                 let i = (t - *origin).max(0) as usize;
                 while prices.len() <= i {
                     let last = prices.last().copied().unwrap_or(1.0);
@@ -147,7 +177,12 @@ impl PricePath {
 
     /// Path price at `t` (unrounded).
     pub fn price(&mut self, t: i64) -> f64 {
-        let shift: f64 = self.shifts.iter().filter(|(from, _)| *from <= t).map(|(_, o)| o).sum();
+        let shift: f64 = self
+            .shifts
+            .iter()
+            .filter(|(from, _)| *from <= t)
+            .map(|(_, o)| o)
+            .sum();
         (self.raw(t) + shift).max(0.01)
     }
 
@@ -162,10 +197,14 @@ impl PricePath {
     pub fn volume_at(&self, t: i64) -> f64 {
         match &self.kind {
             PathKind::Replay { bar_secs, bars } => {
-                let Some(b) = bar_at(bars, *bar_secs, t) else { return 0.0 };
+                let Some(b) = bar_at(bars, *bar_secs, t) else {
+                    return 0.0;
+                };
                 (b.volume / *bar_secs as f64).round()
             }
-            PathKind::Generated { .. } => (100 * (1 + mix(self.seed, self.index + 1000, t) % 20)) as f64,
+            PathKind::Generated { .. } => {
+                (100 * (1 + mix(self.seed, self.index + 1000, t) % 20)) as f64
+            }
         }
     }
 
@@ -191,7 +230,15 @@ impl PricePath {
         }
         let open = o?;
         let wap = if vol > 0.0 { notional / vol } else { close };
-        Some(Ohlc { open, high: hi, low: lo, close, volume: vol, wap: (wap * 1e4).round() / 1e4, count })
+        Some(Ohlc {
+            open,
+            high: hi,
+            low: lo,
+            close,
+            volume: vol,
+            wap: (wap * 1e4).round() / 1e4,
+            count,
+        })
     }
 }
 
@@ -205,11 +252,15 @@ fn bar_at(bars: &[ReplayBar], bar_secs: i64, t: i64) -> Option<&ReplayBar> {
 }
 
 fn replay_price(bars: &[ReplayBar], bar_secs: i64, t: i64) -> f64 {
-    let (Some(first), Some(last)) = (bars.first(), bars.last()) else { return 0.01 };
+    let (Some(first), Some(last)) = (bars.first(), bars.last()) else {
+        return 0.01;
+    };
     if t < first.time {
         return first.open;
     }
-    let Some(b) = bar_at(bars, bar_secs, t) else { return last.close };
+    let Some(b) = bar_at(bars, bar_secs, t) else {
+        return last.close;
+    };
     // Knots on whole seconds: open at the first second, the two extremes at
     // a third and two thirds, the close on the bar's last second, so the
     // per-second samples of a bar of 4 s or more aggregate back to exactly
@@ -218,7 +269,11 @@ fn replay_price(bars: &[ReplayBar], bar_secs: i64, t: i64) -> f64 {
     if n <= 0 {
         return b.close;
     }
-    let (p1, p2) = if b.close >= b.open { (b.low, b.high) } else { (b.high, b.low) };
+    let (p1, p2) = if b.close >= b.open {
+        (b.low, b.high)
+    } else {
+        (b.high, b.low)
+    };
     let knots = [(0, b.open), (n / 3, p1), (2 * n / 3, p2), (n, b.close)];
     let s = t - b.time;
     for w in knots.windows(2) {
@@ -320,7 +375,11 @@ mod tests {
 
     #[test]
     fn generated_path_is_deterministic_and_starts_at_configured_price() {
-        let src = PriceSource::Generated { start_price: 560.0, annual_vol: 0.18, annual_drift: 0.0 };
+        let src = PriceSource::Generated {
+            start_price: 560.0,
+            annual_vol: 0.18,
+            annual_drift: 0.0,
+        };
         let mut a = PricePath::new(&src, 1000, 100, 7, 0);
         let mut b = PricePath::new(&src, 1000, 100, 7, 0);
         assert!((a.price(1000) - 560.0).abs() < 1e-9);
@@ -335,7 +394,11 @@ mod tests {
     fn generated_per_second_moves_match_the_configured_vol() {
         // Sample std-dev of log returns over 200k seconds must match
         // 0.18/sqrt(252*6.5*3600) within 2%.
-        let src = PriceSource::Generated { start_price: 100.0, annual_vol: 0.18, annual_drift: 0.0 };
+        let src = PriceSource::Generated {
+            start_price: 100.0,
+            annual_vol: 0.18,
+            annual_drift: 0.0,
+        };
         let mut p = PricePath::new(&src, 0, 0, 1, 0);
         let n = 200_000;
         let mut rets = Vec::with_capacity(n);
@@ -348,14 +411,33 @@ mod tests {
         let mean = rets.iter().sum::<f64>() / n as f64;
         let var = rets.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
         let expected = 0.18 / TRADING_SECS_PER_YEAR.sqrt();
-        assert!((var.sqrt() / expected - 1.0).abs() < 0.02, "{} vs {}", var.sqrt(), expected);
+        assert!(
+            (var.sqrt() / expected - 1.0).abs() < 0.02,
+            "{} vs {}",
+            var.sqrt(),
+            expected
+        );
     }
 
     #[test]
     fn replay_walks_through_each_bar_and_aggregates_back() {
         let bars = vec![
-            ReplayBar { time: 0, open: 10.0, high: 12.0, low: 9.0, close: 11.0, volume: 600.0 },
-            ReplayBar { time: 60, open: 11.0, high: 11.5, low: 8.0, close: 8.5, volume: 1200.0 },
+            ReplayBar {
+                time: 0,
+                open: 10.0,
+                high: 12.0,
+                low: 9.0,
+                close: 11.0,
+                volume: 600.0,
+            },
+            ReplayBar {
+                time: 60,
+                open: 11.0,
+                high: 11.5,
+                low: 8.0,
+                close: 8.5,
+                volume: 1200.0,
+            },
         ];
         let mut p = PricePath::new(&PriceSource::Replay { bar_secs: 60, bars }, 0, 0, 1, 0);
         assert_eq!(p.price(0), 10.0);
@@ -369,12 +451,19 @@ mod tests {
         assert_eq!(first.volume, 600.0);
         assert_eq!(first.close, 11.0);
         let second = p.ohlc(60, 120, 0.0).unwrap();
-        assert_eq!((second.open, second.high, second.low, second.close), (11.0, 11.5, 8.0, 8.5));
+        assert_eq!(
+            (second.open, second.high, second.low, second.close),
+            (11.0, 11.5, 8.0, 8.5)
+        );
     }
 
     #[test]
     fn jump_moves_the_level_from_then_on_only() {
-        let src = PriceSource::Generated { start_price: 100.0, annual_vol: 0.2, annual_drift: 0.0 };
+        let src = PriceSource::Generated {
+            start_price: 100.0,
+            annual_vol: 0.2,
+            annual_drift: 0.0,
+        };
         let mut p = PricePath::new(&src, 0, 10, 3, 0);
         let before = p.price(5);
         p.jump_to(10, 90.0);

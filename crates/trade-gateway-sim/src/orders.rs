@@ -226,7 +226,12 @@ impl SimOrder {
 /// Decides whether a single-instrument order trades against `quote` and at
 /// what price. `last` drives stop triggers. Returns (price, newly
 /// triggered).
-pub fn match_single(kind: OrderKind, side: Side, triggered: bool, quote: &Quote) -> (Option<f64>, bool) {
+pub fn match_single(
+    kind: OrderKind,
+    side: Side,
+    triggered: bool,
+    quote: &Quote,
+) -> (Option<f64>, bool) {
     let touch = match side {
         Side::Buy => quote.ask,
         Side::Sell => quote.bid,
@@ -248,7 +253,10 @@ pub fn match_single(kind: OrderKind, side: Side, triggered: bool, quote: &Quote)
         }
         OrderKind::StopLimit { stop, limit } => {
             let fire = triggered || stop_hit(stop);
-            ((fire && limit_ok(limit)).then_some(touch), fire && !triggered)
+            (
+                (fire && limit_ok(limit)).then_some(touch),
+                fire && !triggered,
+            )
         }
     }
 }
@@ -260,7 +268,11 @@ pub fn combo_natural(legs: &[Leg], side: Side, quotes: &[Quote]) -> (f64, Vec<f6
     let mut net = 0.0;
     let mut prices = Vec::with_capacity(legs.len());
     for (leg, q) in legs.iter().zip(quotes) {
-        let leg_side = if side == Side::Buy { leg.side } else { leg.side.flip() };
+        let leg_side = if side == Side::Buy {
+            leg.side
+        } else {
+            leg.side.flip()
+        };
         let px = if leg_side == Side::Buy { q.ask } else { q.bid };
         prices.push(px);
         net += leg.side.sign() * leg.ratio * px;
@@ -285,13 +297,29 @@ pub fn combo_marketable(kind: OrderKind, side: Side, net: f64) -> bool {
 /// Commission of one execution under the fixed schedule. `first` applies
 /// the per-order minimum (later partial fills of the same order pay only
 /// the unit rate).
-pub fn commission(schedule: &CommissionSchedule, is_option: bool, qty: f64, price: f64, multiplier: f64, first: bool) -> f64 {
+pub fn commission(
+    schedule: &CommissionSchedule,
+    is_option: bool,
+    qty: f64,
+    price: f64,
+    multiplier: f64,
+    first: bool,
+) -> f64 {
     let raw = if is_option {
         let c = qty * schedule.per_contract;
         if first { c.max(schedule.option_min) } else { c }
     } else {
         let c = (qty * schedule.per_share).min(qty * price * multiplier * schedule.stock_max_pct);
-        if first { c.max(schedule.stock_min.min(qty * price * schedule.stock_max_pct).max(0.0)) } else { c }
+        if first {
+            c.max(
+                schedule
+                    .stock_min
+                    .min(qty * price * schedule.stock_max_pct)
+                    .max(0.0),
+            )
+        } else {
+            c
+        }
     };
     (raw * 100.0).round() / 100.0
 }
@@ -301,36 +329,78 @@ mod tests {
     use super::*;
 
     fn q(bid: f64, ask: f64, last: f64) -> Quote {
-        Quote { bid, ask, last, bid_size: 100.0, ask_size: 100.0, last_size: 100.0 }
+        Quote {
+            bid,
+            ask,
+            last,
+            bid_size: 100.0,
+            ask_size: 100.0,
+            last_size: 100.0,
+        }
     }
 
     #[test]
     fn limit_orders_fill_at_the_touch_only_when_crossed() {
         let quote = q(99.99, 100.01, 100.0);
-        assert_eq!(match_single(OrderKind::Limit(100.0), Side::Buy, false, &quote).0, None);
-        assert_eq!(match_single(OrderKind::Limit(100.02), Side::Buy, false, &quote).0, Some(100.01));
-        assert_eq!(match_single(OrderKind::Limit(99.99), Side::Sell, false, &quote).0, Some(99.99));
-        assert_eq!(match_single(OrderKind::Market, Side::Sell, false, &quote).0, Some(99.99));
+        assert_eq!(
+            match_single(OrderKind::Limit(100.0), Side::Buy, false, &quote).0,
+            None
+        );
+        assert_eq!(
+            match_single(OrderKind::Limit(100.02), Side::Buy, false, &quote).0,
+            Some(100.01)
+        );
+        assert_eq!(
+            match_single(OrderKind::Limit(99.99), Side::Sell, false, &quote).0,
+            Some(99.99)
+        );
+        assert_eq!(
+            match_single(OrderKind::Market, Side::Sell, false, &quote).0,
+            Some(99.99)
+        );
     }
 
     #[test]
     fn stops_trigger_on_last_and_stay_triggered() {
         let quote = q(99.99, 100.01, 100.0);
-        assert_eq!(match_single(OrderKind::Stop(100.5), Side::Buy, false, &quote), (None, false));
-        assert_eq!(match_single(OrderKind::Stop(100.0), Side::Buy, false, &quote), (Some(100.01), true));
-        assert_eq!(match_single(OrderKind::Stop(101.0), Side::Sell, false, &quote), (Some(99.99), true));
+        assert_eq!(
+            match_single(OrderKind::Stop(100.5), Side::Buy, false, &quote),
+            (None, false)
+        );
+        assert_eq!(
+            match_single(OrderKind::Stop(100.0), Side::Buy, false, &quote),
+            (Some(100.01), true)
+        );
+        assert_eq!(
+            match_single(OrderKind::Stop(101.0), Side::Sell, false, &quote),
+            (Some(99.99), true)
+        );
         // Triggered stop-limit whose limit is no longer marketable rests.
-        let sl = OrderKind::StopLimit { stop: 100.0, limit: 99.0 };
+        let sl = OrderKind::StopLimit {
+            stop: 100.0,
+            limit: 99.0,
+        };
         assert_eq!(match_single(sl, Side::Buy, false, &quote), (None, true));
-        assert_eq!(match_single(sl, Side::Buy, true, &q(98.98, 99.0, 99.0)), (Some(99.0), false));
+        assert_eq!(
+            match_single(sl, Side::Buy, true, &q(98.98, 99.0, 99.0)),
+            (Some(99.0), false)
+        );
     }
 
     #[test]
     fn vertical_spread_natural_price() {
         // Buy 560C / sell 565C: pay 5.10 ask, receive 2.90 bid -> 2.20 debit.
         let legs = vec![
-            Leg { instrument: 0, ratio: 1.0, side: Side::Buy },
-            Leg { instrument: 1, ratio: 1.0, side: Side::Sell },
+            Leg {
+                instrument: 0,
+                ratio: 1.0,
+                side: Side::Buy,
+            },
+            Leg {
+                instrument: 1,
+                ratio: 1.0,
+                side: Side::Sell,
+            },
         ];
         let quotes = [q(5.0, 5.10, 5.05), q(2.90, 3.0, 2.95)];
         let (net, px) = combo_natural(&legs, Side::Buy, &quotes);

@@ -63,7 +63,11 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
 }
 
 /// Writes queued frames, coalescing whatever is ready into one write.
-async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<SessionCmd>, closed: watch::Sender<bool>) {
+async fn write_loop(
+    mut wr: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<SessionCmd>,
+    closed: watch::Sender<bool>,
+) {
     let mut buf = Vec::with_capacity(16 * 1024);
     'outer: while let Some(cmd) = rx.recv().await {
         let mut next = Some(cmd);
@@ -104,7 +108,9 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Sess
 pub(crate) enum SessionError {
     #[error(transparent)]
     Frame(#[from] FrameError),
-    #[error("client accepts server versions {min}..={max}; the simulator speaks {MIN_SERVER_VERSION}.. only")]
+    #[error(
+        "client accepts server versions {min}..={max}; the simulator speaks {MIN_SERVER_VERSION}.. only"
+    )]
     Version { min: i32, max: i32 },
     #[error("first request was message {0}, expected startApi (71)")]
     NoStartApi(i32),
@@ -118,33 +124,43 @@ async fn read_loop(
     rd: &mut tokio::net::tcp::OwnedReadHalf,
     tx: &mpsc::UnboundedSender<SessionCmd>,
 ) -> Result<(), SessionError> {
-    let Some(hello) = codec::read_hello(rd).await? else { return Ok(()) };
+    let Some(hello) = codec::read_hello(rd).await? else {
+        return Ok(());
+    };
     let (configured, pacing) = {
         let st = shared.lock();
         (st.cfg.server_version, st.cfg.pacing)
     };
     if hello.max_version < MIN_SERVER_VERSION {
-        return Err(SessionError::Version { min: hello.min_version, max: hello.max_version });
+        return Err(SessionError::Version {
+            min: hello.min_version,
+            max: hello.max_version,
+        });
     }
     let version = configured.min(hello.max_version);
     let conn_time = timefmt::tws_datetime(shared.lock().now);
-    let _ = tx.send(SessionCmd::Frame { bytes: codec::handshake_reply(version, &conn_time), deliver_at: None });
+    let _ = tx.send(SessionCmd::Frame {
+        bytes: codec::handshake_reply(version, &conn_time),
+        deliver_at: None,
+    });
     tracing::debug!(session = sid, version, options = %hello.options, "handshake");
 
     let mut started = false;
     let mut window: VecDeque<Instant> = VecDeque::new();
     let mut violations = 0u32;
     loop {
-        let Some(frame) = codec::read_frame(rd).await? else { return Ok(()) };
+        let Some(frame) = codec::read_frame(rd).await? else {
+            return Ok(());
+        };
         let (id, dialect, payload) = codec::split_message(&frame)?;
         if !started {
             if id != out::START_API {
                 return Err(SessionError::NoStartApi(id));
             }
             let client_id = match dialect {
-                Dialect::Proto => {
-                    prost::Message::decode(payload).map(|r: msg::StartApiRequest| r.client_id.unwrap_or(0)).unwrap_or(0)
-                }
+                Dialect::Proto => prost::Message::decode(payload)
+                    .map(|r: msg::StartApiRequest| r.client_id.unwrap_or(0))
+                    .unwrap_or(0),
                 Dialect::Text => parse_text_start_api(payload),
             };
             if !shared.lock().start_api(sid, client_id) {
@@ -155,7 +171,10 @@ async fn read_loop(
         }
         if pacing.max_per_sec > 0 {
             let now = Instant::now();
-            while window.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            while window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+            {
                 window.pop_front();
             }
             if window.len() as u32 >= pacing.max_per_sec {
@@ -167,7 +186,11 @@ async fn read_loop(
                     sid,
                     -1,
                     100,
-                    &format!("Max rate of messages per second has been exceeded:max={} rec={} (1)", pacing.max_per_sec, window.len() + 1),
+                    &format!(
+                        "Max rate of messages per second has been exceeded:max={} rec={} (1)",
+                        pacing.max_per_sec,
+                        window.len() + 1
+                    ),
                 );
                 if pacing.disconnect_after > 0 && violations >= pacing.disconnect_after {
                     st.close_session(sid);
@@ -192,5 +215,8 @@ async fn read_loop(
 /// `71|2|clientId|optCapab|` in the text dialect.
 fn parse_text_start_api(payload: &[u8]) -> i32 {
     let text = String::from_utf8_lossy(payload);
-    text.split('\0').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    text.split('\0')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }

@@ -24,7 +24,10 @@ use crate::timefmt;
 #[derive(Debug)]
 pub(crate) enum SessionCmd {
     /// Write this frame, not before `deliver_at`.
-    Frame { bytes: Vec<u8>, deliver_at: Option<Instant> },
+    Frame {
+        bytes: Vec<u8>,
+        deliver_at: Option<Instant>,
+    },
     /// Close the socket after everything queued before.
     Close,
 }
@@ -164,7 +167,15 @@ impl SimState {
             .underlyings
             .iter()
             .enumerate()
-            .map(|(i, u)| PricePath::new(&u.prices, cfg.start_time, cfg.history_secs, cfg.seed, i as u64))
+            .map(|(i, u)| {
+                PricePath::new(
+                    &u.prices,
+                    cfg.start_time,
+                    cfg.history_secs,
+                    cfg.seed,
+                    i as u64,
+                )
+            })
             .collect();
         let start_prices: Vec<f64> = paths.iter_mut().map(|p| p.price(cfg.start_time)).collect();
         let registry = Registry::new(&cfg.underlyings, &start_prices);
@@ -181,7 +192,10 @@ impl SimState {
             epoch: 1,
             sessions: HashMap::new(),
             next_session: 1,
-            faults: FaultState { historical_pacing: true, ..FaultState::default() },
+            faults: FaultState {
+                historical_pacing: true,
+                ..FaultState::default()
+            },
             inbound: Vec::new(),
             cfg,
         }
@@ -198,22 +212,36 @@ impl SimState {
             tracing::info!(session = sid, msg_id = id, "fault: dropping outgoing frame");
             return;
         }
-        let deliver_at = (!self.faults.response_delay.is_zero()).then(|| Instant::now() + self.faults.response_delay);
+        let deliver_at = (!self.faults.response_delay.is_zero())
+            .then(|| Instant::now() + self.faults.response_delay);
         if let Some(s) = self.sessions.get(&sid) {
-            let _ = s.tx.send(SessionCmd::Frame { bytes: codec::proto_frame(id, &m.encode_to_vec()), deliver_at });
+            let _ = s.tx.send(SessionCmd::Frame {
+                bytes: codec::proto_frame(id, &m.encode_to_vec()),
+                deliver_at,
+            });
         }
     }
 
     /// Sessions with an API session for `client_id`.
     pub fn sessions_of(&self, client_id: i32) -> Vec<u64> {
-        let mut v: Vec<u64> = self.sessions.iter().filter(|(_, s)| s.client_id == Some(client_id)).map(|(id, _)| *id).collect();
+        let mut v: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.client_id == Some(client_id))
+            .map(|(id, _)| *id)
+            .collect();
         v.sort_unstable();
         v
     }
 
     /// Every session that has started the API.
     pub fn api_sessions(&self) -> Vec<u64> {
-        let mut v: Vec<u64> = self.sessions.iter().filter(|(_, s)| s.client_id.is_some()).map(|(id, _)| *id).collect();
+        let mut v: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.client_id.is_some())
+            .map(|(id, _)| *id)
+            .collect();
         v.sort_unstable();
         v
     }
@@ -248,7 +276,14 @@ impl SimState {
     /// Top of book of an instrument at sim time `t`.
     pub fn quote_at(&mut self, i: usize, t: i64) -> Quote {
         let Some(ins) = self.registry.instruments.get(i).cloned() else {
-            return Quote { bid: 0.0, ask: 0.0, last: 0.0, bid_size: 0.0, ask_size: 0.0, last_size: 0.0 };
+            return Quote {
+                bid: 0.0,
+                ask: 0.0,
+                last: 0.0,
+                bid_size: 0.0,
+                ask_size: 0.0,
+                last_size: 0.0,
+            };
         };
         match ins.kind {
             Kind::Stock => {
@@ -257,9 +292,23 @@ impl SimState {
                 market::quote_around(p, hs, self.cfg.seed, ins.con_id as u64, t, 100.0)
             }
             Kind::Option { .. } => {
-                let hs = self.registry.underlyings[ins.underlying].options.as_ref().map(|c| c.half_spread).unwrap_or(0.01);
-                let p = self.option_model(i, t).map(|m| m.greeks().price).unwrap_or(0.0);
-                market::quote_around(p.max(hs + 0.01), hs, self.cfg.seed, ins.con_id as u64, t, 10.0)
+                let hs = self.registry.underlyings[ins.underlying]
+                    .options
+                    .as_ref()
+                    .map(|c| c.half_spread)
+                    .unwrap_or(0.01);
+                let p = self
+                    .option_model(i, t)
+                    .map(|m| m.greeks().price)
+                    .unwrap_or(0.0);
+                market::quote_around(
+                    p.max(hs + 0.01),
+                    hs,
+                    self.cfg.seed,
+                    ins.con_id as u64,
+                    t,
+                    10.0,
+                )
             }
         }
     }
@@ -276,7 +325,14 @@ impl SimState {
     /// BSM inputs of an option at `t`.
     pub fn option_model(&mut self, i: usize, t: i64) -> Option<OptionModel> {
         let ins = self.registry.instruments.get(i)?.clone();
-        let Kind::Option { expiry, strike, right } = ins.kind else { return None };
+        let Kind::Option {
+            expiry,
+            strike,
+            right,
+        } = ins.kind
+        else {
+            return None;
+        };
         let u = self.registry.underlyings.get(ins.underlying)?.clone();
         let chain = u.options.as_ref()?;
         let spot = self.underlying_last(ins.underlying, t);
@@ -294,7 +350,13 @@ impl SimState {
     }
 
     /// OHLC of an instrument over `[start, end)` for a bar request.
-    pub fn ohlc(&mut self, i: usize, start: i64, end: i64, what: WhatToShow) -> Option<market::Ohlc> {
+    pub fn ohlc(
+        &mut self,
+        i: usize,
+        start: i64,
+        end: i64,
+        what: WhatToShow,
+    ) -> Option<market::Ohlc> {
         let ins = self.registry.instruments.get(i)?.clone();
         match ins.kind {
             Kind::Stock => {
@@ -341,7 +403,13 @@ impl SimState {
                     low: l,
                     close: c,
                     volume: if trades { vol } else { -1.0 },
-                    wap: if trades && vol > 0.0 { (notional / vol * 1e4).round() / 1e4 } else if trades { c } else { -1.0 },
+                    wap: if trades && vol > 0.0 {
+                        (notional / vol * 1e4).round() / 1e4
+                    } else if trades {
+                        c
+                    } else {
+                        -1.0
+                    },
                     count: if trades { vol as i32 } else { -1 },
                 })
             }
@@ -351,31 +419,50 @@ impl SimState {
     // ------------------------------------------------------------ account
 
     pub fn valued_holdings(&mut self) -> Vec<(i32, usize, Valued)> {
-        let holdings: Vec<(i32, account::Holding)> = self.account.holdings.iter().map(|(k, v)| (*k, *v)).collect();
+        let holdings: Vec<(i32, account::Holding)> = self
+            .account
+            .holdings
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect();
         let mut out = Vec::new();
         for (con_id, h) in holdings {
-            let Some(i) = self.registry.by_con_id(con_id) else { continue };
+            let Some(i) = self.registry.by_con_id(con_id) else {
+                continue;
+            };
             let q = self.quote(i);
             let ins = self.registry.instruments[i].clone();
             let underlying = self.underlying_last(ins.underlying, self.now);
             out.push((
                 con_id,
                 i,
-                Valued { holding: h, mark: q.last, multiplier: ins.multiplier, is_option: ins.is_option(), underlying },
+                Valued {
+                    holding: h,
+                    mark: q.last,
+                    multiplier: ins.multiplier,
+                    is_option: ins.is_option(),
+                    underlying,
+                },
             ));
         }
         out
     }
 
     pub fn summary(&mut self) -> Summary {
-        let valued: Vec<Valued> = self.valued_holdings().into_iter().map(|(_, _, v)| v).collect();
+        let valued: Vec<Valued> = self
+            .valued_holdings()
+            .into_iter()
+            .map(|(_, _, v)| v)
+            .collect();
         account::summarize(&self.account, &valued)
     }
 
     // ------------------------------------------------------------ orders
 
     pub fn order_index(&self, client_id: i32, order_id: i32) -> Option<usize> {
-        self.orders.iter().position(|o| o.client_id == client_id && o.order_id == order_id)
+        self.orders
+            .iter()
+            .position(|o| o.client_id == client_id && o.order_id == order_id)
     }
 
     pub fn order_proto(&self, o: &SimOrder) -> msg::Order {
@@ -408,7 +495,8 @@ impl SimState {
             status: Some(o.status.text().into()),
             commission_and_fees: (o.filled > 0.0).then_some(o.commission),
             commission_and_fees_currency: Some("USD".into()),
-            reject_reason: (o.status == Status::Inactive && !o.completed_status.is_empty()).then(|| o.completed_status.clone()),
+            reject_reason: (o.status == Status::Inactive && !o.completed_status.is_empty())
+                .then(|| o.completed_status.clone()),
             warning_text: None,
             completed_time: o.completed_at.map(timefmt::tws_datetime),
             completed_status: o.completed_at.map(|_| o.completed_status.clone()),
@@ -429,7 +517,13 @@ impl SimState {
             order_id: Some(o.order_id),
             status: Some(o.status.text().into()),
             filled: Some(dec(o.filled)),
-            remaining: Some(dec(if o.status == Status::Cancelled || o.status == Status::Inactive { 0.0 } else { o.remaining() })),
+            remaining: Some(dec(
+                if o.status == Status::Cancelled || o.status == Status::Inactive {
+                    0.0
+                } else {
+                    o.remaining()
+                },
+            )),
             avg_fill_price: Some(o.avg_fill_price),
             perm_id: Some(o.perm_id),
             parent_id: Some(o.parent_id),
@@ -442,7 +536,9 @@ impl SimState {
 
     /// openOrder + orderStatus to every session of the order's client.
     pub fn publish_order(&mut self, idx: usize, with_open_order: bool) {
-        let Some(o) = self.orders.get(idx).cloned() else { return };
+        let Some(o) = self.orders.get(idx).cloned() else {
+            return;
+        };
         let oo = self.open_order_msg(&o);
         let os = self.order_status_msg(&o);
         for sid in self.sessions_of(o.client_id) {
@@ -468,7 +564,9 @@ impl SimState {
     /// Moves a transmitted order to its working state: PreSubmitted while
     /// it waits (parent unfilled, stop untriggered), Submitted otherwise.
     pub fn activate(&mut self, idx: usize) {
-        let Some(o) = self.orders.get(idx).cloned() else { return };
+        let Some(o) = self.orders.get(idx).cloned() else {
+            return;
+        };
         if o.status.is_terminal() {
             return;
         }
@@ -484,9 +582,14 @@ impl SimState {
     /// True while an order must not trade yet: its parent has not filled or
     /// its stop has not triggered.
     fn waits(&self, idx: usize) -> bool {
-        let Some(o) = self.orders.get(idx) else { return true };
+        let Some(o) = self.orders.get(idx) else {
+            return true;
+        };
         if o.parent_id != 0 {
-            let parent = self.orders.iter().find(|p| p.client_id == o.client_id && p.order_id == o.parent_id);
+            let parent = self
+                .orders
+                .iter()
+                .find(|p| p.client_id == o.client_id && p.order_id == o.parent_id);
             if parent.is_some_and(|p| p.status != Status::Filled) {
                 return true;
             }
@@ -501,12 +604,18 @@ impl SimState {
             None => (0..self.orders.len()).collect(),
         };
         for idx in candidates {
-            let Some(o) = self.orders.get(idx).cloned() else { continue };
+            let Some(o) = self.orders.get(idx).cloned() else {
+                continue;
+            };
             if !o.is_working() || !o.transmit {
                 continue;
             }
             let parent_pending = o.parent_id != 0
-                && self.orders.iter().any(|p| p.client_id == o.client_id && p.order_id == o.parent_id && p.status != Status::Filled);
+                && self.orders.iter().any(|p| {
+                    p.client_id == o.client_id
+                        && p.order_id == o.parent_id
+                        && p.status != Status::Filled
+                });
             if parent_pending {
                 continue;
             }
@@ -542,7 +651,8 @@ impl SimState {
                     if o.status == Status::PreSubmitted {
                         self.set_status(idx, Status::Submitted, "");
                     }
-                    let quotes: Vec<Quote> = legs.iter().map(|l| self.quote(l.instrument)).collect();
+                    let quotes: Vec<Quote> =
+                        legs.iter().map(|l| self.quote(l.instrument)).collect();
                     let (net, prices) = orders::combo_natural(legs, o.side, &quotes);
                     if orders::combo_marketable(o.kind, o.side, net) {
                         self.fill_combo(idx, legs.clone(), prices, net, arriving.is_some());
@@ -556,18 +666,45 @@ impl SimState {
         if leg == 0 {
             self.exec_seq += 1;
         }
-        format!("{:08x}.{:08x}.{:02}.01", 0x0000_e0d5u32.wrapping_add(self.epoch), self.exec_seq, leg + 1)
+        format!(
+            "{:08x}.{:08x}.{:02}.01",
+            0x0000_e0d5u32.wrapping_add(self.epoch),
+            self.exec_seq,
+            leg + 1
+        )
     }
 
     /// Books one execution of `qty` of instrument `i` for order `idx`.
     #[allow(clippy::too_many_arguments)]
-    fn book_execution(&mut self, idx: usize, i: usize, side: orders::Side, qty: f64, price: f64, leg: usize, first: bool, removed: bool) -> ExecRecord {
+    fn book_execution(
+        &mut self,
+        idx: usize,
+        i: usize,
+        side: orders::Side,
+        qty: f64,
+        price: f64,
+        leg: usize,
+        first: bool,
+        removed: bool,
+    ) -> ExecRecord {
         let ins = self.registry.instruments[i].clone();
-        let fee = orders::commission(&self.cfg.commissions, ins.is_option(), qty, price, ins.multiplier, first);
-        let realized = self.account.apply_fill(ins.con_id, side.sign() * qty, price, ins.multiplier, fee);
+        let fee = orders::commission(
+            &self.cfg.commissions,
+            ins.is_option(),
+            qty,
+            price,
+            ins.multiplier,
+            first,
+        );
+        let realized =
+            self.account
+                .apply_fill(ins.con_id, side.sign() * qty, price, ins.multiplier, fee);
         let o = &self.orders[idx];
-        let prior: Vec<&ExecRecord> =
-            self.executions.iter().filter(|e| e.perm_id == o.perm_id && e.con_id == ins.con_id).collect();
+        let prior: Vec<&ExecRecord> = self
+            .executions
+            .iter()
+            .filter(|e| e.perm_id == o.perm_id && e.con_id == ins.con_id)
+            .collect();
         let prev_qty: f64 = prior.iter().map(|e| e.shares).sum();
         let prev_notional: f64 = prior.iter().map(|e| e.shares * e.price).sum();
         let cum = prev_qty + qty;
@@ -598,12 +735,17 @@ impl SimState {
     pub fn exec_details_msg(&self, req_id: i32, e: &ExecRecord) -> msg::ExecutionDetails {
         let ins = &self.registry.instruments[e.instrument];
         let exchange = match ins.kind {
-            Kind::Stock => self.registry.underlyings[ins.underlying].primary_exchange.clone(),
+            Kind::Stock => self.registry.underlyings[ins.underlying]
+                .primary_exchange
+                .clone(),
             Kind::Option { .. } => "CBOE".to_owned(),
         };
         msg::ExecutionDetails {
             req_id: Some(req_id),
-            contract: Some(msg::Contract { exchange: Some(exchange.clone()), ..self.registry.contract_proto(e.instrument) }),
+            contract: Some(msg::Contract {
+                exchange: Some(exchange.clone()),
+                ..self.registry.contract_proto(e.instrument)
+            }),
             execution: Some(msg::Execution {
                 order_id: Some(e.order_id),
                 exec_id: Some(e.exec_id.clone()),
@@ -651,15 +793,27 @@ impl SimState {
     }
 
     fn publish_position(&mut self, con_id: i32) {
-        let Some(i) = self.registry.by_con_id(con_id) else { return };
-        let h = self.account.holdings.get(&con_id).copied().unwrap_or_default();
+        let Some(i) = self.registry.by_con_id(con_id) else {
+            return;
+        };
+        let h = self
+            .account
+            .holdings
+            .get(&con_id)
+            .copied()
+            .unwrap_or_default();
         let m = msg::Position {
             account: Some(self.account.code.clone()),
             contract: Some(self.registry.contract_proto(i)),
             position: Some(dec(h.quantity)),
             avg_cost: Some(h.avg_cost),
         };
-        let subs: Vec<u64> = self.sessions.iter().filter(|(_, s)| s.positions_sub).map(|(k, _)| *k).collect();
+        let subs: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.positions_sub)
+            .map(|(k, _)| *k)
+            .collect();
         for sid in subs {
             self.send(sid, inc::POSITION_DATA, &m);
         }
@@ -684,7 +838,14 @@ impl SimState {
         self.after_fill(idx);
     }
 
-    fn fill_combo(&mut self, idx: usize, legs: Vec<orders::Leg>, prices: Vec<f64>, net: f64, removed: bool) {
+    fn fill_combo(
+        &mut self,
+        idx: usize,
+        legs: Vec<orders::Leg>,
+        prices: Vec<f64>,
+        net: f64,
+        removed: bool,
+    ) {
         let o = self.orders[idx].clone();
         let qty = o.remaining();
         if qty <= 0.0 {
@@ -692,8 +853,21 @@ impl SimState {
         }
         let mut recs = Vec::new();
         for (k, (leg, px)) in legs.iter().zip(&prices).enumerate() {
-            let leg_side = if o.side == orders::Side::Buy { leg.side } else { leg.side.flip() };
-            recs.push(self.book_execution(idx, leg.instrument, leg_side, qty * leg.ratio, *px, k, true, removed));
+            let leg_side = if o.side == orders::Side::Buy {
+                leg.side
+            } else {
+                leg.side.flip()
+            };
+            recs.push(self.book_execution(
+                idx,
+                leg.instrument,
+                leg_side,
+                qty * leg.ratio,
+                *px,
+                k,
+                true,
+                removed,
+            ));
         }
         {
             let ord = &mut self.orders[idx];
@@ -724,7 +898,10 @@ impl SimState {
         let children: Vec<usize> = (0..self.orders.len())
             .filter(|&j| {
                 let c = &self.orders[j];
-                c.client_id == o.client_id && c.parent_id == o.order_id && c.transmit && !c.status.is_terminal()
+                c.client_id == o.client_id
+                    && c.parent_id == o.order_id
+                    && c.transmit
+                    && !c.status.is_terminal()
             })
             .collect();
         for j in children {
@@ -739,7 +916,8 @@ impl SimState {
                 j != idx
                     && s.client_id == o.client_id
                     && !s.status.is_terminal()
-                    && ((!o.oca_group.is_empty() && s.oca_group == o.oca_group) || (o.parent_id != 0 && s.parent_id == o.parent_id))
+                    && ((!o.oca_group.is_empty() && s.oca_group == o.oca_group)
+                        || (o.parent_id != 0 && s.parent_id == o.parent_id))
             })
             .collect();
         for j in siblings {
@@ -760,9 +938,25 @@ impl SimState {
         }
     }
 
-    fn option_tick(&mut self, req_id: i32, tick_type: i32, m: &OptionModel, price: f64, implied: bool) -> Option<msg::TickOptionComputation> {
+    fn option_tick(
+        &mut self,
+        req_id: i32,
+        tick_type: i32,
+        m: &OptionModel,
+        price: f64,
+        implied: bool,
+    ) -> Option<msg::TickOptionComputation> {
         let vol = if implied {
-            implied_vol_bsm(m.right, price, m.spot, m.strike, m.years, m.rate, m.dividend_yield).ok()?
+            implied_vol_bsm(
+                m.right,
+                price,
+                m.spot,
+                m.strike,
+                m.years,
+                m.rate,
+                m.dividend_yield,
+            )
+            .ok()?
         } else {
             m.vol
         };
@@ -793,14 +987,22 @@ impl SimState {
             size: Some(dec(size)),
             attr_mask: Some(0),
         };
-        let size_tick = |tick: i32, size: f64| msg::TickSize { req_id: Some(req_id), tick_type: Some(tick), size: Some(dec(size)) };
-        let pairs = [(1, 0, q.bid, q.bid_size, prev.map(|p| (p.bid, p.bid_size))), (2, 3, q.ask, q.ask_size, prev.map(|p| (p.ask, p.ask_size))), (
-            4,
-            5,
-            q.last,
-            q.last_size,
-            prev.map(|p| (p.last, p.last_size)),
-        )];
+        let size_tick = |tick: i32, size: f64| msg::TickSize {
+            req_id: Some(req_id),
+            tick_type: Some(tick),
+            size: Some(dec(size)),
+        };
+        let pairs = [
+            (1, 0, q.bid, q.bid_size, prev.map(|p| (p.bid, p.bid_size))),
+            (2, 3, q.ask, q.ask_size, prev.map(|p| (p.ask, p.ask_size))),
+            (
+                4,
+                5,
+                q.last,
+                q.last_size,
+                prev.map(|p| (p.last, p.last_size)),
+            ),
+        ];
         for (ptick, stick, px, sz, before) in pairs {
             match before {
                 Some((bpx, _)) if bpx == px => {
@@ -817,7 +1019,9 @@ impl SimState {
         let ins = self.registry.instruments[sub.instrument].clone();
         let vol_now = match ins.kind {
             Kind::Stock => self.paths[ins.underlying].volume_at(self.now),
-            Kind::Option { .. } => (market::mix(self.cfg.seed, ins.con_id as u64, self.now) % 3) as f64,
+            Kind::Option { .. } => {
+                (market::mix(self.cfg.seed, ins.con_id as u64, self.now) % 3) as f64
+            }
         };
         if prev.is_some() {
             sub.volume += vol_now;
@@ -843,7 +1047,12 @@ impl SimState {
         {
             let changed = prev.is_none_or(|p| p != q) || prev.is_none();
             if changed {
-                for (tick, px, implied) in [(10, q.bid, true), (11, q.ask, true), (12, q.last, true), (13, 0.0, false)] {
+                for (tick, px, implied) in [
+                    (10, q.bid, true),
+                    (11, q.ask, true),
+                    (12, q.last, true),
+                    (13, 0.0, false),
+                ] {
                     if let Some(t) = self.option_tick(req_id, tick, &m, px, implied) {
                         self.send(sid, inc::TICK_OPTION_COMPUTATION, &t);
                     }
@@ -888,7 +1097,13 @@ impl SimState {
         midnight + (t - midnight).div_euclid(bar_secs) * bar_secs
     }
 
-    pub fn bar_proto(&self, t: i64, bar_secs: i64, format_date: i32, b: &market::Ohlc) -> msg::HistoricalDataBar {
+    pub fn bar_proto(
+        &self,
+        t: i64,
+        bar_secs: i64,
+        format_date: i32,
+        b: &market::Ohlc,
+    ) -> msg::HistoricalDataBar {
         msg::HistoricalDataBar {
             date: Some(self.bar_date(t, bar_secs, format_date)),
             open: Some(b.open),
@@ -907,8 +1122,14 @@ impl SimState {
         for sid in sids {
             let (bars, hists) = match self.sessions.get(&sid) {
                 Some(s) => (
-                    s.rt_bars.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>(),
-                    s.hist.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>(),
+                    s.rt_bars
+                        .iter()
+                        .map(|(k, v)| (*k, v.clone()))
+                        .collect::<Vec<_>>(),
+                    s.hist
+                        .iter()
+                        .map(|(k, v)| (*k, v.clone()))
+                        .collect::<Vec<_>>(),
                 ),
                 None => continue,
             };
@@ -932,7 +1153,10 @@ impl SimState {
                 let start = Self::align(now - 1, sub.bar_secs);
                 if let Some(b) = self.ohlc(sub.instrument, start, now, sub.what) {
                     let bar = self.bar_proto(start, sub.bar_secs, sub.format_date, &b);
-                    let m = msg::HistoricalDataUpdate { req_id: Some(req_id), historical_data_bar: Some(bar) };
+                    let m = msg::HistoricalDataUpdate {
+                        req_id: Some(req_id),
+                        historical_data_bar: Some(bar),
+                    };
                     self.send(sid, inc::HISTORICAL_DATA_UPDATE, &m);
                 }
             }
@@ -957,7 +1181,10 @@ impl SimState {
     }
 
     pub fn underlying_index(&self, symbol: &str) -> Option<usize> {
-        self.registry.underlyings.iter().position(|u| u.symbol.eq_ignore_ascii_case(symbol))
+        self.registry
+            .underlyings
+            .iter()
+            .position(|u| u.symbol.eq_ignore_ascii_case(symbol))
     }
 }
 

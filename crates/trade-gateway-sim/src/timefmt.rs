@@ -23,7 +23,10 @@ fn zoned(epoch_secs: i64) -> Zoned {
 
 /// `yyyymmdd hh:mm:ss US/Eastern`.
 pub fn tws_datetime(epoch_secs: i64) -> String {
-    format!("{} {ZONE_NAME}", zoned(epoch_secs).strftime("%Y%m%d %H:%M:%S"))
+    format!(
+        "{} {ZONE_NAME}",
+        zoned(epoch_secs).strftime("%Y%m%d %H:%M:%S")
+    )
 }
 
 /// `yyyymmdd` of the Eastern calendar day.
@@ -38,17 +41,24 @@ pub fn eastern_date(epoch_secs: i64) -> Date {
 
 /// Epoch seconds of midnight Eastern starting `date`.
 pub fn eastern_midnight(date: Date) -> i64 {
-    date.to_zoned(eastern()).map(|z| z.timestamp().as_second()).unwrap_or(0)
+    date.to_zoned(eastern())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0)
 }
 
 /// Epoch seconds of `date` at `hh:mm` Eastern.
 pub fn eastern_at(date: Date, hour: i8, minute: i8) -> i64 {
-    date.at(hour, minute, 0, 0).to_zoned(eastern()).map(|z| z.timestamp().as_second()).unwrap_or(0)
+    date.at(hour, minute, 0, 0)
+        .to_zoned(eastern())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0)
 }
 
 /// Why an end-date string was not understood.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("end date/time {text:?} is not one of 'yyyymmdd hh:mm:ss [zone]', 'yyyymmdd-hh:mm:ss', 'yyyymmdd'")]
+#[error(
+    "end date/time {text:?} is not one of 'yyyymmdd hh:mm:ss [zone]', 'yyyymmdd-hh:mm:ss', 'yyyymmdd'"
+)]
 pub struct BadDateTime {
     /// The text as received.
     pub text: String,
@@ -60,12 +70,17 @@ pub struct BadDateTime {
 /// `yyyymmdd` (end of that day in the login zone).
 pub fn parse_end_datetime(text: &str) -> Result<Option<i64>, BadDateTime> {
     let t = text.trim();
-    let bad = || BadDateTime { text: text.to_owned() };
+    let bad = || BadDateTime {
+        text: text.to_owned(),
+    };
     if t.is_empty() {
         return Ok(None);
     }
     if let Ok(dt) = DateTime::strptime("%Y%m%d-%H:%M:%S", t) {
-        return dt.to_zoned(TimeZone::UTC).map(|z| Some(z.timestamp().as_second())).map_err(|_| bad());
+        return dt
+            .to_zoned(TimeZone::UTC)
+            .map(|z| Some(z.timestamp().as_second()))
+            .map_err(|_| bad());
     }
     if t.len() == 8 {
         let date = Date::strptime("%Y%m%d", t).map_err(|_| bad())?;
@@ -76,12 +91,14 @@ pub fn parse_end_datetime(text: &str) -> Result<Option<i64>, BadDateTime> {
     let (Some(d), Some(tm)) = (parts.next(), parts.next()) else {
         return Err(bad());
     };
-    let dt = DateTime::strptime("%Y%m%d %H:%M:%S", &format!("{d} {tm}")).map_err(|_| bad())?;
+    let dt = DateTime::strptime("%Y%m%d %H:%M:%S", format!("{d} {tm}")).map_err(|_| bad())?;
     let tz = match parts.next().map(str::trim) {
         None | Some("") => eastern(),
         Some(name) => TimeZone::get(name).map_err(|_| bad())?,
     };
-    dt.to_zoned(tz).map(|z| Some(z.timestamp().as_second())).map_err(|_| bad())
+    dt.to_zoned(tz)
+        .map(|z| Some(z.timestamp().as_second()))
+        .map_err(|_| bad())
 }
 
 #[cfg(test)]
@@ -102,7 +119,10 @@ mod tests {
         assert_eq!(parse_end_datetime(""), Ok(None));
         assert_eq!(parse_end_datetime("20250318 13:30:00 UTC"), Ok(Some(OPEN)));
         assert_eq!(parse_end_datetime("20250318-13:30:00"), Ok(Some(OPEN)));
-        assert_eq!(parse_end_datetime("20250318 09:30:00 US/Eastern"), Ok(Some(OPEN)));
+        assert_eq!(
+            parse_end_datetime("20250318 09:30:00 US/Eastern"),
+            Ok(Some(OPEN))
+        );
         assert_eq!(parse_end_datetime("20250318 09:30:00"), Ok(Some(OPEN)));
         // 2025-03-19 00:00 EDT = 04:00 UTC.
         assert_eq!(parse_end_datetime("20250318"), Ok(Some(1_742_356_800)));

@@ -14,10 +14,22 @@ use trade_gateway_sim::messages::{self as msg, inc, out};
 use trade_gateway_sim::{RestartSpec, Target};
 
 fn spy() -> msg::Contract {
-    msg::Contract { symbol: Some("SPY".into()), sec_type: Some("STK".into()), exchange: Some("SMART".into()), currency: Some("USD".into()), ..Default::default() }
+    msg::Contract {
+        symbol: Some("SPY".into()),
+        sec_type: Some("STK".into()),
+        exchange: Some("SMART".into()),
+        currency: Some("USD".into()),
+        ..Default::default()
+    }
 }
 
-fn place(order_id: i32, action: &str, qty: f64, order_type: &str, lmt: Option<f64>) -> msg::PlaceOrderRequest {
+fn place(
+    order_id: i32,
+    action: &str,
+    qty: f64,
+    order_type: &str,
+    lmt: Option<f64>,
+) -> msg::PlaceOrderRequest {
     msg::PlaceOrderRequest {
         order_id: Some(order_id),
         contract: Some(spy()),
@@ -34,7 +46,11 @@ fn place(order_id: i32, action: &str, qty: f64, order_type: &str, lmt: Option<f6
 
 fn error_of(payload: &[u8]) -> (i32, i32, String) {
     let e = msg::ErrorMessage::decode(payload).expect("error frame decodes");
-    (e.id.unwrap_or(0), e.error_code.unwrap_or(0), e.error_msg.unwrap_or_default())
+    (
+        e.id.unwrap_or(0),
+        e.error_code.unwrap_or(0),
+        e.error_msg.unwrap_or_default(),
+    )
 }
 
 /// Next error frame with a code other than the connect-time farm notices.
@@ -53,13 +69,29 @@ async fn dropped_connection_is_seen_and_the_client_reconnects() {
     let client = within(
         10,
         "connect",
-        Client::builder().address(format!("127.0.0.1:{}", sim.port())).client_id(21).max_reconnect_attempts(5).connect(),
+        Client::builder()
+            .address(format!("127.0.0.1:{}", sim.port()))
+            .client_id(21)
+            .max_reconnect_attempts(5)
+            .connect(),
     )
     .await
     .expect("connect");
-    let mut ticks = client.market_data(&Contract::stock("SPY").build()).subscribe().await.expect("subscribe");
-    within(5, "first tick", ticks.next()).await.expect("tick").expect("tick ok");
-    within(5, "mkt data handled", sim.wait_requests(out::REQ_MKT_DATA, 1)).await;
+    let mut ticks = client
+        .market_data(&Contract::stock("SPY").build())
+        .subscribe()
+        .await
+        .expect("subscribe");
+    within(5, "first tick", ticks.next())
+        .await
+        .expect("tick")
+        .expect("tick ok");
+    within(
+        5,
+        "mkt data handled",
+        sim.wait_requests(out::REQ_MKT_DATA, 1),
+    )
+    .await;
 
     sim.drop_connections();
     // The live subscription ends with a connection-lost error.
@@ -72,8 +104,12 @@ async fn dropped_connection_is_seen_and_the_client_reconnects() {
     };
     assert!(lost.is_connection_lost(), "{lost:?}");
     // ibapi reconnects by itself (1 s backoff) and the session works again.
-    within(10, "reconnect", client.wait_connected()).await.expect("reconnected");
-    let t = within(5, "time after reconnect", client.server_time()).await.expect("server time");
+    within(10, "reconnect", client.wait_connected())
+        .await
+        .expect("reconnected");
+    let t = within(5, "time after reconnect", client.server_time())
+        .await
+        .expect("server time");
     assert_eq!(t.unix_timestamp(), sim.now());
     assert_eq!(sim.snapshot().connected_clients, [21]);
     client.disconnect().await;
@@ -87,12 +123,17 @@ async fn connections_are_refused_for_the_requested_time() {
     let t0 = Instant::now();
     // Give the accept loop a moment to close the listener.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let err = tokio::net::TcpStream::connect(("127.0.0.1", sim.port())).await.expect_err("refused while down");
+    let err = tokio::net::TcpStream::connect(("127.0.0.1", sim.port()))
+        .await
+        .expect_err("refused while down");
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     // After the window the same port accepts and the handshake works.
     let mut ok = None;
     while t0.elapsed() < Duration::from_secs(5) {
-        if tokio::net::TcpStream::connect(("127.0.0.1", sim.port())).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", sim.port()))
+            .await
+            .is_ok()
+        {
             ok = Some(t0.elapsed());
             break;
         }
@@ -113,7 +154,8 @@ async fn restart_rolls_back_next_valid_id_and_reused_ids_are_duplicates() {
     let mut c = within(5, "connect", RawClient::connect(sim.port(), 5)).await;
     c.recv_until(inc::NEXT_VALID_ID).await;
     for id in 1..=3 {
-        c.send(out::PLACE_ORDER, &place(id, "BUY", 1.0, "MKT", None)).await;
+        c.send(out::PLACE_ORDER, &place(id, "BUY", 1.0, "MKT", None))
+            .await;
     }
     within(5, "fills", async {
         while sim.snapshot().executions.len() < 3 {
@@ -123,16 +165,28 @@ async fn restart_rolls_back_next_valid_id_and_reused_ids_are_duplicates() {
     .await;
     assert_eq!(sim.snapshot().next_valid_id, 4);
 
-    sim.restart(RestartSpec { down_for: Duration::from_millis(300), roll_back_next_id_by: 3 });
+    sim.restart(RestartSpec {
+        down_for: Duration::from_millis(300),
+        roll_back_next_id_by: 3,
+    });
     assert!(within(5, "socket closed by restart", c.recv_until_eof()).await);
     tokio::time::sleep(Duration::from_millis(400)).await;
     let mut c = within(5, "reconnect", RawClient::connect(sim.port(), 5)).await;
     let next = msg::NextValidId::decode(&*c.recv_until(inc::NEXT_VALID_ID).await).unwrap();
-    assert_eq!(next.order_id, Some(1), "the new session hands out an id already used");
-    c.send(out::PLACE_ORDER, &place(1, "BUY", 1.0, "MKT", None)).await;
+    assert_eq!(
+        next.order_id,
+        Some(1),
+        "the new session hands out an id already used"
+    );
+    c.send(out::PLACE_ORDER, &place(1, "BUY", 1.0, "MKT", None))
+        .await;
     let (id, code, text) = within(5, "duplicate", next_error(&mut c)).await;
     assert_eq!((id, code), (1, 103), "{text}");
-    assert_eq!(sim.snapshot().executions.len(), 3, "the duplicate did not trade");
+    assert_eq!(
+        sim.snapshot().executions.len(),
+        3,
+        "the duplicate did not trade"
+    );
     sim.shutdown().await;
 }
 
@@ -140,12 +194,22 @@ async fn restart_rolls_back_next_valid_id_and_reused_ids_are_duplicates() {
 async fn fills_while_disconnected_show_up_in_executions_after_reconnect() {
     let sim = start(manual_config()).await;
     let addr = format!("127.0.0.1:{}", sim.port());
-    let client = within(10, "connect", Client::connect(&addr, 8)).await.expect("connect");
+    let client = within(10, "connect", Client::connect(&addr, 8))
+        .await
+        .expect("connect");
     let spy = Contract::stock("SPY").build();
     let id = client.next_order_id();
-    let mut sub = client.place_order(id, &spy, &order_builder::limit_order(Action::Buy, 100.0, 555.0)).await.expect("place");
+    let mut sub = client
+        .place_order(
+            id,
+            &spy,
+            &order_builder::limit_order(Action::Buy, 100.0, 555.0),
+        )
+        .await
+        .expect("place");
     loop {
-        if let Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) = within(5, "status", sub.next()).await
+        if let Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) =
+            within(5, "status", sub.next()).await
             && s.status.as_str() == "Submitted"
         {
             break;
@@ -165,11 +229,18 @@ async fn fills_while_disconnected_show_up_in_executions_after_reconnect() {
     let snap = sim.snapshot();
     assert_eq!(snap.orders[0].status, trade_gateway_sim::Status::Filled);
 
-    let client = within(10, "reconnect", Client::connect(&addr, 8)).await.expect("reconnect");
-    let mut execs = client.executions(ExecutionFilter::default()).await.expect("executions");
+    let client = within(10, "reconnect", Client::connect(&addr, 8))
+        .await
+        .expect("reconnect");
+    let mut execs = client
+        .executions(ExecutionFilter::default())
+        .await
+        .expect("executions");
     let mut got = Vec::new();
     while let Some(item) = within(5, "exec rows", execs.next()).await {
-        if let SubscriptionItem::Data(ibapi::orders::Executions::ExecutionData(e)) = item.expect("exec") {
+        if let SubscriptionItem::Data(ibapi::orders::Executions::ExecutionData(e)) =
+            item.expect("exec")
+        {
             got.push((e.execution.order_id, e.execution.shares, e.execution.price));
         }
     }
@@ -196,10 +267,26 @@ async fn fills_while_disconnected_show_up_in_executions_after_reconnect() {
 #[tokio::test]
 async fn injected_error_codes_and_order_rejects_reach_the_client() {
     let sim = start(manual_config()).await;
-    let client = within(10, "connect", Client::connect(&format!("127.0.0.1:{}", sim.port()), 9)).await.expect("connect");
+    let client = within(
+        10,
+        "connect",
+        Client::connect(&format!("127.0.0.1:{}", sim.port()), 9),
+    )
+    .await
+    .expect("connect");
     let mut notices = client.notice_stream().expect("notice stream");
-    sim.inject_error(Target::All, -1, 1100, "Connectivity between IB and Trader Workstation has been lost.");
-    sim.inject_error(Target::Client(9), -1, 1102, "Connectivity between IB and Trader Workstation has been restored - data maintained.");
+    sim.inject_error(
+        Target::All,
+        -1,
+        1100,
+        "Connectivity between IB and Trader Workstation has been lost.",
+    );
+    sim.inject_error(
+        Target::Client(9),
+        -1,
+        1102,
+        "Connectivity between IB and Trader Workstation has been restored - data maintained.",
+    );
     sim.inject_error(Target::Client(99), -1, 2103, "not for this client");
     let mut codes = Vec::new();
     while codes.len() < 2 {
@@ -214,21 +301,30 @@ async fn injected_error_codes_and_order_rejects_reach_the_client() {
     sim.reject_next_order(201, "Order rejected - reason:simulated margin call");
     let id = client.next_order_id();
     let mut sub = client
-        .place_order(id, &Contract::stock("SPY").build(), &order_builder::limit_order(Action::Buy, 1.0, 500.0))
+        .place_order(
+            id,
+            &Contract::stock("SPY").build(),
+            &order_builder::limit_order(Action::Buy, 1.0, 500.0),
+        )
         .await
         .expect("place");
     let mut inactive = false;
     let mut rejected = false;
     while !(inactive && rejected) {
         match within(5, "reject", sub.next()).await {
-            Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) => inactive |= s.status.as_str() == "Inactive",
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) => {
+                inactive |= s.status.as_str() == "Inactive"
+            }
             Some(Ok(SubscriptionItem::Notice(n))) => rejected |= n.code == 201,
             Some(Err(e)) => rejected |= e.to_string().contains("201"),
             Some(Ok(_)) => {}
             None => break,
         }
     }
-    assert!(inactive && rejected, "inactive={inactive} rejected={rejected}");
+    assert!(
+        inactive && rejected,
+        "inactive={inactive} rejected={rejected}"
+    );
     client.disconnect().await;
     sim.shutdown().await;
 }
@@ -242,15 +338,23 @@ async fn delayed_and_dropped_responses() {
     let t0 = Instant::now();
     c.send(out::REQ_CURRENT_TIME, &msg::Empty {}).await;
     c.recv_until(inc::CURRENT_TIME).await;
-    assert!(t0.elapsed() >= Duration::from_millis(300), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t0.elapsed()
+    );
     sim.set_response_delay(Duration::ZERO);
 
     sim.drop_next_responses(inc::CURRENT_TIME, 1);
     c.send(out::REQ_CURRENT_TIME, &msg::Empty {}).await;
-    let first = tokio::time::timeout(Duration::from_millis(300), c.recv_until(inc::CURRENT_TIME)).await;
+    let first =
+        tokio::time::timeout(Duration::from_millis(300), c.recv_until(inc::CURRENT_TIME)).await;
     assert!(first.is_err(), "the first answer was dropped");
     c.send(out::REQ_CURRENT_TIME, &msg::Empty {}).await;
-    let t = msg::CurrentTime::decode(&*within(5, "second answer", c.recv_until(inc::CURRENT_TIME)).await).unwrap();
+    let t = msg::CurrentTime::decode(
+        &*within(5, "second answer", c.recv_until(inc::CURRENT_TIME)).await,
+    )
+    .unwrap();
     assert_eq!(t.current_time, Some(sim.now()));
     sim.shutdown().await;
 }
@@ -262,7 +366,10 @@ async fn more_than_fifty_messages_a_second_get_error_100() {
     c.recv_until(inc::NEXT_VALID_ID).await;
     let mut burst = Vec::new();
     for _ in 0..60 {
-        burst.extend(trade_gateway_sim::codec::proto_frame(out::REQ_CURRENT_TIME, &[]));
+        burst.extend(trade_gateway_sim::codec::proto_frame(
+            out::REQ_CURRENT_TIME,
+            &[],
+        ));
     }
     c.send_raw(&burst).await;
     let (mut times, mut pacing) = (0, 0);

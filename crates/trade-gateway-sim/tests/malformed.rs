@@ -23,7 +23,8 @@ async fn connected(sim: &SimHandle) -> RawClient {
 async fn assert_serving(sim: &SimHandle, client_id: i32) {
     let mut c = within(5, "connect", RawClient::connect(sim.port(), client_id)).await;
     c.send(out::REQ_CURRENT_TIME, &msg::Empty {}).await;
-    let t = msg::CurrentTime::decode(&*within(5, "time", c.recv_until(inc::CURRENT_TIME)).await).unwrap();
+    let t = msg::CurrentTime::decode(&*within(5, "time", c.recv_until(inc::CURRENT_TIME)).await)
+        .unwrap();
     assert_eq!(t.current_time, Some(sim.now()));
 }
 
@@ -43,7 +44,10 @@ async fn bad_length_prefixes_close_the_socket() {
     for len in [0u32, 0x0100_0000, u32::MAX] {
         let mut c = connected(&sim).await;
         c.send_raw(&len.to_be_bytes()).await;
-        assert!(within(5, "close on bad length", c.recv_until_eof()).await, "len {len}");
+        assert!(
+            within(5, "close on bad length", c.recv_until_eof()).await,
+            "len {len}"
+        );
     }
     // A frame too short to hold the message id.
     let mut c = connected(&sim).await;
@@ -56,16 +60,28 @@ async fn bad_length_prefixes_close_the_socket() {
 #[tokio::test]
 async fn a_bad_hello_is_refused() {
     let sim = start(manual_config()).await;
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", sim.port())).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", sim.port()))
+        .await
+        .unwrap();
     s.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
-    assert!(within(5, "closed", common::read_frame(&mut s)).await.is_none());
+    assert!(
+        within(5, "closed", common::read_frame(&mut s))
+            .await
+            .is_none()
+    );
     // A version range below 213 (text dialect only) is not served.
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", sim.port())).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", sim.port()))
+        .await
+        .unwrap();
     let mut hello = b"API\0".to_vec();
     hello.extend_from_slice(&9u32.to_be_bytes());
     hello.extend_from_slice(b"v100..200");
     s.write_all(&hello).await.unwrap();
-    assert!(within(5, "closed", common::read_frame(&mut s)).await.is_none());
+    assert!(
+        within(5, "closed", common::read_frame(&mut s))
+            .await
+            .is_none()
+    );
     assert_serving(&sim, 3).await;
     sim.shutdown().await;
 }
@@ -75,12 +91,17 @@ async fn truncated_protobuf_unknown_ids_and_text_frames_get_error_320() {
     let sim = start(manual_config()).await;
     let mut c = connected(&sim).await;
     // placeOrder whose contract field announces 5 bytes but carries 1.
-    c.send_raw(&trade_gateway_sim::codec::proto_frame(out::PLACE_ORDER, &[0x12, 0x05, 0x01])).await;
+    c.send_raw(&trade_gateway_sim::codec::proto_frame(
+        out::PLACE_ORDER,
+        &[0x12, 0x05, 0x01],
+    ))
+    .await;
     let (_, code, text) = within(5, "320", next_error(&mut c)).await;
     assert_eq!(code, 320, "{text}");
     assert!(text.contains("placeOrder"), "{text}");
     // An id no TWS version defines.
-    c.send_raw(&trade_gateway_sim::codec::proto_frame(999, &[])).await;
+    c.send_raw(&trade_gateway_sim::codec::proto_frame(999, &[]))
+        .await;
     let (_, code, text) = within(5, "320", next_error(&mut c)).await;
     assert_eq!(code, 320, "{text}");
     // A text-framed request (id <= 200) at a protobuf server version.

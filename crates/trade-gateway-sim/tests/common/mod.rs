@@ -13,11 +13,16 @@ use trade_gateway_sim::{ClockMode, GatewaySim, SimConfig, SimHandle};
 
 /// Default config with a manual clock (time moves only on `advance`).
 pub fn manual_config() -> SimConfig {
-    SimConfig { clock: ClockMode::Manual, ..SimConfig::default() }
+    SimConfig {
+        clock: ClockMode::Manual,
+        ..SimConfig::default()
+    }
 }
 
 pub async fn start(cfg: SimConfig) -> SimHandle {
-    let sim = GatewaySim::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let sim = GatewaySim::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     sim.start(cfg).expect("start simulator")
 }
 
@@ -40,7 +45,9 @@ impl RawClient {
     /// Handshake (`API\0` + `v213..226`) and startApi; returns after the
     /// handshake reply.
     pub async fn connect(port: u16, client_id: i32) -> RawClient {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        let mut stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
         stream.set_nodelay(true).expect("nodelay");
         let mut hello = b"API\0".to_vec();
         let range = b"v213..226";
@@ -49,9 +56,19 @@ impl RawClient {
         stream.write_all(&hello).await.expect("hello");
         let reply = read_frame(&mut stream).await.expect("handshake reply");
         let text = String::from_utf8_lossy(&reply).to_string();
-        let server_version: i32 = text.split('\0').next().and_then(|v| v.parse().ok()).expect("server version");
-        let mut c = RawClient { stream, server_version };
-        let start = trade_gateway_sim::messages::StartApiRequest { client_id: Some(client_id), optional_capabilities: None };
+        let server_version: i32 = text
+            .split('\0')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("server version");
+        let mut c = RawClient {
+            stream,
+            server_version,
+        };
+        let start = trade_gateway_sim::messages::StartApiRequest {
+            client_id: Some(client_id),
+            optional_capabilities: None,
+        };
         c.send(71, &start).await;
         c
     }
