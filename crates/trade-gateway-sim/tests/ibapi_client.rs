@@ -611,3 +611,84 @@ async fn option_chain_greeks_and_a_combo_order() {
     client.disconnect().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn stop_order_waits_presubmitted_until_the_last_trade_reaches_the_stop() {
+    let sim = start(manual_config()).await;
+    let client = connect(sim.port(), 6).await;
+    let spy = Contract::stock("SPY").build();
+    let id = client.next_order_id();
+    let mut sub = within(
+        5,
+        "place stop",
+        client.place_order(id, &spy, &order_builder::stop(Action::Sell, 10.0, 555.0)),
+    )
+    .await
+    .expect("place STP");
+    // 560 > 555: the stop is accepted but not working yet.
+    match next_place_event(&mut sub).await {
+        PlaceOrder::OpenOrder(o) => assert_eq!(o.order_state.status.as_str(), "PreSubmitted"),
+        other => panic!("{other:?}"),
+    }
+    match next_place_event(&mut sub).await {
+        PlaceOrder::OrderStatus(s) => assert_eq!(s.status.as_str(), "PreSubmitted"),
+        other => panic!("{other:?}"),
+    }
+    sim.advance(3);
+    assert_eq!(
+        sim.snapshot().orders[0].status,
+        trade_gateway_sim::Status::PreSubmitted
+    );
+    // Last trade 554.90 <= 555: triggered, becomes a market order, sells at
+    // the bid 554.89.
+    sim.set_price("SPY", 554.90).expect("price");
+    let mut seen = Vec::new();
+    let mut price = None;
+    while seen.last().map(String::as_str) != Some("Filled") {
+        match next_place_event(&mut sub).await {
+            PlaceOrder::OrderStatus(s) => seen.push(s.status.as_str().to_string()),
+            PlaceOrder::ExecutionData(e) => price = Some(e.execution.price),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["Submitted", "Filled"]);
+    assert_eq!(price, Some(554.89));
+    client.disconnect().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn auto_clock_streams_realtime_bars_without_manual_steps() {
+    let cfg = SimConfig {
+        clock: trade_gateway_sim::ClockMode::Auto {
+            step_every: std::time::Duration::from_millis(5),
+        },
+        ..SimConfig::default()
+    };
+    let sim = start(cfg).await;
+    let client = connect(sim.port(), 7).await;
+    let mut rt = client
+        .realtime_bars(&Contract::stock("SPY").build())
+        .subscribe()
+        .await
+        .expect("bars");
+    let mut times = Vec::new();
+    while times.len() < 3 {
+        match within(5, "auto bars", rt.next()).await {
+            Some(Ok(SubscriptionItem::Data(b))) => {
+                assert!(
+                    b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high
+                );
+                times.push(b.date.unix_timestamp());
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    // Consecutive 5-second bars on the simulated clock.
+    assert_eq!(times[1] - times[0], 5);
+    assert_eq!(times[2] - times[1], 5);
+    assert_eq!(times[0] % 5, 0);
+    client.disconnect().await;
+    sim.shutdown().await;
+}
