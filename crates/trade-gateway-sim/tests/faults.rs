@@ -412,3 +412,52 @@ async fn identical_small_bar_history_requests_within_15s_are_pacing_violations()
     assert!(text.contains("pacing violation"), "{text}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn orders_placed_before_a_reconnect_are_replayed_and_fill_on_the_new_session() {
+    let sim = start(manual_config()).await;
+    let mut c = within(5, "connect", RawClient::connect(sim.port(), 12)).await;
+    c.recv_until(inc::NEXT_VALID_ID).await;
+    c.send(out::PLACE_ORDER, &place(1, "BUY", 5.0, "LMT", Some(555.0)))
+        .await;
+    within(5, "placed", sim.wait_requests(out::PLACE_ORDER, 1)).await;
+    sim.drop_client(12);
+    assert!(within(5, "dropped", c.recv_until_eof()).await);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let mut c = within(5, "reconnect", RawClient::connect(sim.port(), 12)).await;
+    // The working order is announced on connect, as TWS does.
+    let oo =
+        msg::OpenOrder::decode(&*within(5, "replay", c.recv_until(inc::OPEN_ORDER)).await).unwrap();
+    assert_eq!(oo.order_id, Some(1));
+    assert_eq!(
+        oo.order_state.and_then(|s| s.status).as_deref(),
+        Some("Submitted")
+    );
+    // Its fill arrives on the new session.
+    sim.set_price("SPY", 554.0).expect("price");
+    let e =
+        msg::ExecutionDetails::decode(&*within(5, "fill", c.recv_until(inc::EXECUTION_DATA)).await)
+            .unwrap();
+    let ex = e.execution.expect("execution");
+    assert_eq!(
+        (e.req_id, ex.order_id, ex.shares.as_deref(), ex.price),
+        (Some(-1), Some(1), Some("5"), Some(554.01))
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_second_session_with_the_same_client_id_gets_326_and_is_closed() {
+    let sim = start(manual_config()).await;
+    let mut first = within(5, "connect", RawClient::connect(sim.port(), 3)).await;
+    first.recv_until(inc::NEXT_VALID_ID).await;
+    let mut second = within(5, "connect", RawClient::connect(sim.port(), 3)).await;
+    let (id, code, text) = within(5, "326", next_error(&mut second)).await;
+    assert_eq!((id, code), (-1, 326), "{text}");
+    assert!(within(5, "closed", second.recv_until_eof()).await);
+    // The first session is unaffected.
+    first.send(out::REQ_CURRENT_TIME, &msg::Empty {}).await;
+    within(5, "time", first.recv_until(inc::CURRENT_TIME)).await;
+    sim.shutdown().await;
+}
