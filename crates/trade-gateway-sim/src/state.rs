@@ -634,15 +634,11 @@ impl SimState {
                         self.set_status(idx, Status::Submitted, "");
                     }
                     if let Some(px) = px {
-                        let avail = match o.side {
-                            orders::Side::Buy => q.ask_size,
-                            orders::Side::Sell => q.bid_size,
-                        };
                         let mut qty = o.remaining();
                         if !o.all_or_none
                             && let Some(cap) = self.cfg.max_fill_per_step
                         {
-                            qty = qty.min(cap.max(avail.min(cap)));
+                            qty = qty.min(cap);
                         }
                         self.fill_single(idx, *i, qty, px, arriving.is_some());
                     }
@@ -1045,8 +1041,7 @@ impl SimState {
         if ins.is_option()
             && let Some(m) = self.option_model(sub.instrument, self.now)
         {
-            let changed = prev.is_none_or(|p| p != q) || prev.is_none();
-            if changed {
+            if prev != Some(q) {
                 for (tick, px, implied) in [
                     (10, q.bid, true),
                     (11, q.ask, true),

@@ -118,3 +118,64 @@ async fn bracket_parent_then_take_profit_cancels_stop_loss() {
     tokio::time::sleep(Duration::from_millis(10)).await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn partial_fills_when_liquidity_per_second_is_capped() {
+    let cfg = trade_gateway_sim::SimConfig {
+        max_fill_per_step: Some(30.0),
+        ..manual_config()
+    };
+    let sim = start(cfg).await;
+    let mut c = within(5, "connect", RawClient::connect(sim.port(), 1)).await;
+    c.recv_until(inc::NEXT_VALID_ID).await;
+    c.send(
+        out::PLACE_ORDER,
+        &order(1, 0, "BUY", "MKT", None, None, true),
+    )
+    .await;
+    within(5, "placed", sim.wait_requests(out::PLACE_ORDER, 1)).await;
+    assert_eq!(sim.snapshot().orders[0].filled, 30.0);
+    sim.advance(3);
+    let snap = sim.snapshot();
+    assert_eq!(snap.orders[0].status, Status::Filled);
+    assert_eq!(
+        snap.executions.iter().map(|e| e.shares).collect::<Vec<_>>(),
+        [30.0, 30.0, 30.0, 10.0]
+    );
+    assert_eq!(snap.executions.last().map(|e| e.cum_qty), Some(100.0));
+    // The client saw Submitted with 30/70, ..., then Filled 100/0.
+    let mut seen = Vec::new();
+    within(5, "statuses", async {
+        while seen
+            .last()
+            .map(|(s, _, _): &(String, String, String)| s.as_str())
+            != Some("Filled")
+        {
+            let s: msg::OrderStatus =
+                prost::Message::decode(&*c.recv_until(inc::ORDER_STATUS).await).unwrap();
+            seen.push((
+                s.status.unwrap_or_default(),
+                s.filled.unwrap_or_default(),
+                s.remaining.unwrap_or_default(),
+            ));
+        }
+    })
+    .await;
+    let tail: Vec<(&str, &str, &str)> = seen
+        .iter()
+        .rev()
+        .take(4)
+        .rev()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("Submitted", "30", "70"),
+            ("Submitted", "60", "40"),
+            ("Submitted", "90", "10"),
+            ("Filled", "100", "0")
+        ]
+    );
+    sim.shutdown().await;
+}
