@@ -1039,18 +1039,17 @@ impl SimState {
             self.send(sid, inc::TICK_SIZE, &size_tick(8, sub.volume));
         }
         if ins.is_option()
+            && prev != Some(q)
             && let Some(m) = self.option_model(sub.instrument, self.now)
         {
-            if prev != Some(q) {
-                for (tick, px, implied) in [
-                    (10, q.bid, true),
-                    (11, q.ask, true),
-                    (12, q.last, true),
-                    (13, 0.0, false),
-                ] {
-                    if let Some(t) = self.option_tick(req_id, tick, &m, px, implied) {
-                        self.send(sid, inc::TICK_OPTION_COMPUTATION, &t);
-                    }
+            for (tick, px, implied) in [
+                (10, q.bid, true),
+                (11, q.ask, true),
+                (12, q.last, true),
+                (13, 0.0, false),
+            ] {
+                if let Some(t) = self.option_tick(req_id, tick, &m, px, implied) {
+                    self.send(sid, inc::TICK_OPTION_COMPUTATION, &t);
                 }
             }
         }
