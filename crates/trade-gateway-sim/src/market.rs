@@ -342,8 +342,9 @@ pub struct OptionModel {
 }
 
 impl OptionModel {
-    /// Price and Greeks.
-    pub fn greeks(&self) -> Greeks {
+    /// Price and Greeks; `None` when the inputs are outside the model's
+    /// domain (the caller sends no tick rather than a wrong number).
+    pub fn greeks(&self) -> Option<Greeks> {
         Bsm {
             right: self.right,
             spot: self.spot,
@@ -354,6 +355,7 @@ impl OptionModel {
             vol: self.vol,
         }
         .greeks()
+        .ok()
     }
 
     /// Present value of dividends over the option's life under the

@@ -299,7 +299,8 @@ impl SimState {
                     .unwrap_or(0.01);
                 let p = self
                     .option_model(i, t)
-                    .map(|m| m.greeks().price)
+                    .and_then(|m| m.greeks())
+                    .map(|g| g.price)
                     .unwrap_or(0.0);
                 market::quote_around(
                     p.max(hs + 0.01),
@@ -956,7 +957,7 @@ impl SimState {
         } else {
             m.vol
         };
-        let g = OptionModel { vol, ..*m }.greeks();
+        let g = OptionModel { vol, ..*m }.greeks()?;
         Some(msg::TickOptionComputation {
             req_id: Some(req_id),
             tick_type: Some(tick_type),

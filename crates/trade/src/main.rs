@@ -47,6 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<String> {
             Ok(format!("{}\n", run_dir.join("report.html").display()))
         }
         Command::Bench(args) => commands::bench::run(&args, &registry),
+        Command::GatewaySim(args) => commands::gateway_sim::run(&args),
         Command::Options { command } => match command {
             OptionsCommand::Price(args) => commands::options::run_price(&args),
             OptionsCommand::Iv(args) => commands::options::run_iv(&args),

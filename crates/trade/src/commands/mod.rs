@@ -8,6 +8,8 @@ pub mod bench;
 pub mod calendar;
 /// `trade data check`.
 pub mod data_check;
+/// `trade gateway-sim`.
+pub mod gateway_sim;
 /// `trade options`.
 pub mod options;
 /// `trade plan`.

@@ -16,6 +16,7 @@ fn help_lists_every_subcommand_and_each_has_help() {
         "report",
         "bench",
         "options",
+        "gateway-sim",
     ] {
         assert!(out.contains(sub), "--help lacks {sub}:\n{out}");
         let h = trade(&[sub, "--help"]);

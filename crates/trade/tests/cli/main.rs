@@ -6,5 +6,6 @@ mod backtest;
 mod bad_input;
 mod commands;
 mod config_props;
+mod gateway_sim;
 mod harness;
 mod options;
