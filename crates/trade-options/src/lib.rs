@@ -7,3 +7,5 @@
 //! (premiums, commissions, P&L) stays in `trade_core`'s fixed-point types.
 
 pub mod pricing;
+/// Multi-leg structures: legs, payoff, builders, entry criteria.
+pub mod structure;
