@@ -38,5 +38,6 @@ pub use entry::{DteBucket, EntryCriteria, EntryMarket, EntryRefusal, VixRegime};
 pub use error::StructureError;
 pub use leg::Leg;
 pub use model::{ModelInputs, expiry_close};
+pub(crate) use model::ny_wall as model_ny_wall;
 pub use payoff::{Bound, DiagramPoint, Payoff};
 pub use shape::{Structure, StructureKind, VerticalKind};
