@@ -22,14 +22,17 @@ pub enum Distance {
 }
 
 impl Distance {
-    /// The distance in dollars, given the reference price, the underlying
-    /// price and its annual volatility.
-    pub(crate) fn dollars(self, reference: f64, spot: f64, vol: f64) -> f64 {
-        match self {
-            Distance::Points(p) => p.to_f64(),
-            Distance::Percent(f) => f * reference,
-            Distance::DailySigmas(n) => n * spot * vol / SESSIONS_PER_YEAR.sqrt(),
-        }
+    /// The distance as a price, given the reference price, the underlying
+    /// price and its annual volatility. Rounded to 10^-8 so that comparisons
+    /// with exact price differences do not hinge on binary float noise
+    /// (`60.30 - 60` must count as 0.30).
+    pub(crate) fn price(self, reference: Price, spot: Price, vol: f64) -> Price {
+        let dollars = match self {
+            Distance::Points(p) => return p,
+            Distance::Percent(f) => f * reference.to_f64(),
+            Distance::DailySigmas(n) => n * spot.to_f64() * vol / SESSIONS_PER_YEAR.sqrt(),
+        };
+        Price::from_f64(dollars).unwrap_or(Price::from_raw(i64::MAX))
     }
 
     pub(crate) fn validate(self, key: &str, errs: &mut Vec<String>) {

@@ -68,9 +68,9 @@ pub enum CatastropheInputs {
         /// Underlying now.
         underlying: Price,
         /// Dollars beyond the strike.
-        beyond: f64,
+        beyond: Price,
         /// The configured cushion in dollars.
-        cushion: f64,
+        cushion: Price,
     },
 }
 
@@ -100,7 +100,7 @@ impl std::fmt::Display for CatastropheInputs {
                 cushion,
             } => write!(
                 f,
-                "catastrophe: underlying {underlying} is ${beyond:.2} beyond short {right:?} strike {strike} (leg {leg}) >= ${cushion:.2}"
+                "catastrophe: underlying {underlying} is ${beyond} beyond short {right:?} strike {strike} (leg {leg}) >= ${cushion}"
             ),
         }
     }
@@ -138,12 +138,12 @@ impl ExitRule for Catastrophe {
         }
         if let Some(cushion) = self.short_strike_breach {
             for (leg, l) in v.structure.short_legs() {
-                let k = l.strike().to_f64();
-                let beyond = match l.right() {
-                    OptionRight::Put => k - ctx.spot(),
-                    OptionRight::Call => ctx.spot() - k,
-                };
-                let need = cushion.dollars(k, ctx.spot(), v.volatility);
+                let (k, s) = (l.strike().raw(), v.underlying.raw());
+                let beyond = Price::from_raw(match l.right() {
+                    OptionRight::Put => k - s,
+                    OptionRight::Call => s - k,
+                });
+                let need = cushion.price(l.strike(), v.underlying, v.volatility);
                 if beyond >= need {
                     return Some(fire(CatastropheInputs::StrikeBreach {
                         leg,

@@ -60,9 +60,9 @@ pub enum ExpiryProtectionInputs {
         /// Underlying now.
         underlying: Price,
         /// |underlying - strike|.
-        distance: f64,
+        distance: Price,
         /// The configured pin distance in dollars.
-        within: f64,
+        within: Price,
         /// New York time now.
         now: Time,
     },
@@ -91,7 +91,7 @@ impl std::fmt::Display for ExpiryProtectionInputs {
                 now,
             } => write!(
                 f,
-                "expiry protection: short strike {strike} (leg {leg}) pinned, underlying {underlying} is ${distance:.2} away <= ${within:.2} at {}",
+                "expiry protection: short strike {strike} (leg {leg}) pinned, underlying {underlying} is ${distance} away <= ${within} at {}",
                 hm(now)
             ),
         }
@@ -124,8 +124,8 @@ impl ExitRule for ExpiryProtection {
             && now >= before(self.pin_window_minutes)
         {
             for (leg, l) in v.structure.short_legs() {
-                let distance = (ctx.spot() - l.strike().to_f64()).abs();
-                let within = pin.dollars(ctx.spot(), ctx.spot(), v.volatility);
+                let distance = Price::from_raw((v.underlying.raw() - l.strike().raw()).abs());
+                let within = pin.price(v.underlying, v.underlying, v.volatility);
                 if distance <= within {
                     return Some(fire(ExpiryProtectionInputs::Pin {
                         leg,
