@@ -6,10 +6,10 @@
 //! Pricing is `f64` (models are approximations); money that is booked
 //! (premiums, commissions, P&L) stays in `trade_core`'s fixed-point types.
 
-pub mod pricing;
 /// The ordered exit-rule engine (twelve rules, first that fires wins).
 pub mod exits;
 /// Portfolio Greeks, limits, the entry gate and riskiest-first ranking.
 pub mod portfolio;
+pub mod pricing;
 /// Multi-leg structures: legs, payoff, builders, entry criteria.
 pub mod structure;

@@ -16,8 +16,14 @@ use trade_options::exits::{
 /// $300) fire.
 fn both_fire(config: &ExitConfig) -> (Option<RuleId>, ExitState) {
     let mut st = ExitState::default();
-    Scenario::condor().pnl(195.0).at("10:40:00").eval(&only_trailing(), &mut st);
-    let e = Scenario::condor().pnl(150.0).at("11:00:00").eval(config, &mut st);
+    Scenario::condor()
+        .pnl(195.0)
+        .at("10:40:00")
+        .eval(&only_trailing(), &mut st);
+    let e = Scenario::condor()
+        .pnl(150.0)
+        .at("11:00:00")
+        .eval(config, &mut st);
     (e.decision.rule, st)
 }
 
@@ -73,7 +79,9 @@ fn catastrophe_outranks_stop_loss_by_default() {
 
 #[test]
 fn hold_has_no_record_and_defaults_hold_a_quiet_position() {
-    let e = Scenario::condor().pnl(20.0).eval_fresh(&ExitConfig::default());
+    let e = Scenario::condor()
+        .pnl(20.0)
+        .eval_fresh(&ExitConfig::default());
     assert_eq!(e.decision.action, Action::Hold);
     assert_eq!(e.decision.rule, None);
     assert_eq!(e.decision.reason, "hold: no rule fired (P&L $20.00)");
@@ -93,7 +101,12 @@ fn records_serialise_with_rule_and_inputs() {
     assert_eq!(rec.evaluation, 1);
     let json = serde_json::to_string(&rec).unwrap();
     assert!(json.contains("\"rule\":\"take_profit\""), "{json}");
-    assert!(json.contains("\"take_profit\":{\"pnl\":\"187.20\",\"max_profit\":\"300.00\",\"fraction\":0.5}"), "{json}");
+    assert!(
+        json.contains(
+            "\"take_profit\":{\"pnl\":\"187.20\",\"max_profit\":\"300.00\",\"fraction\":0.5}"
+        ),
+        "{json}"
+    );
     let back: ExitRecord = serde_json::from_str(&json).unwrap();
     assert_eq!(back, rec);
     assert!(matches!(back.evidence, Evidence::TakeProfit(_)));
@@ -109,11 +122,19 @@ fn every_rule_record_round_trips() {
         let mut v = Vec::new();
         let mut s = Scenario::condor();
         s.underlying = "61".parse().unwrap();
-        v.push((RuleId::Catastrophe, s, ExitConfig::only(RuleId::Catastrophe)));
+        v.push((
+            RuleId::Catastrophe,
+            s,
+            ExitConfig::only(RuleId::Catastrophe),
+        ));
         let mut c = ExitConfig::only(RuleId::TimeExit);
         c.time_exit.close_at = Some(jiff::civil::time(10, 0, 0, 0));
         v.push((RuleId::TimeExit, Scenario::condor(), c));
-        v.push((RuleId::TakeProfit, Scenario::condor().pnl(200.0), ExitConfig::only(RuleId::TakeProfit)));
+        v.push((
+            RuleId::TakeProfit,
+            Scenario::condor().pnl(200.0),
+            ExitConfig::only(RuleId::TakeProfit),
+        ));
         let mut c = ExitConfig::only(RuleId::StopLoss);
         c.stop_loss.credit_multiple = 0.1;
         v.push((RuleId::StopLoss, Scenario::condor().pnl(-100.0), c));
@@ -146,19 +167,34 @@ fn every_rule_record_round_trips() {
             rank: 0,
             ranked: 2,
         });
-        v.push((RuleId::PortfolioLimits, s, ExitConfig::only(RuleId::PortfolioLimits)));
+        v.push((
+            RuleId::PortfolioLimits,
+            s,
+            ExitConfig::only(RuleId::PortfolioLimits),
+        ));
         let mut s = Scenario::condor().at("15:50:00");
         s.dte = 0;
-        v.push((RuleId::ExpiryProtection, s, ExitConfig::only(RuleId::ExpiryProtection)));
+        v.push((
+            RuleId::ExpiryProtection,
+            s,
+            ExitConfig::only(RuleId::ExpiryProtection),
+        ));
         v
     };
     for (rule, s, c) in cases {
-        let rec = s.eval_fresh(&c).record.unwrap_or_else(|| panic!("{rule} did not fire"));
+        let rec = s
+            .eval_fresh(&c)
+            .record
+            .unwrap_or_else(|| panic!("{rule} did not fire"));
         assert_eq!(rec.rule, rule);
         assert_eq!(rec.evidence.rule(), rule);
         assert!(rec.reason.len() > 20, "{rule}: {}", rec.reason);
         let json = serde_json::to_string(&rec).unwrap();
-        assert_eq!(serde_json::from_str::<ExitRecord>(&json).unwrap(), rec, "{rule}");
+        assert_eq!(
+            serde_json::from_str::<ExitRecord>(&json).unwrap(),
+            rec,
+            "{rule}"
+        );
     }
 }
 
@@ -168,7 +204,10 @@ fn config_validation_and_loading() {
     let mut c = ExitConfig::default();
     c.order.retain(|r| *r != RuleId::VixExit);
     let errs = ExitEngine::new(c).unwrap_err();
-    assert!(errs[0].contains("vix_exit is enabled but missing from exits.order"), "{errs:?}");
+    assert!(
+        errs[0].contains("vix_exit is enabled but missing from exits.order"),
+        "{errs:?}"
+    );
     let mut c = ExitConfig::default();
     c.order.push(RuleId::TakeProfit);
     c.take_profit.fraction = 1.5;
@@ -188,7 +227,10 @@ fn config_validation_and_loading() {
     }"#;
     let c: ExitConfig = serde_json::from_str(text).unwrap();
     assert_eq!(c.take_profit.fraction, 0.6);
-    assert_eq!(c.stop_loss.debit_fraction, 0.5, "omitted keys take defaults");
+    assert_eq!(
+        c.stop_loss.debit_fraction, 0.5,
+        "omitted keys take defaults"
+    );
     ExitEngine::new(c).unwrap();
     let typo = text.replace("credit_multiple", "credit_multiplier");
     assert!(serde_json::from_str::<ExitConfig>(&typo).is_err());
@@ -216,12 +258,23 @@ fn inconsistent_views_are_refused_and_state_untouched() {
     let mut st = ExitState::default();
     let engine = ExitEngine::new(ExitConfig::default()).unwrap();
     let err = engine.evaluate(&s.view(), &mut st).unwrap_err();
-    assert!(matches!(err, ViewError::Invalid { ref field, .. } if field == "legs[1].delta"), "{err}");
+    assert!(
+        matches!(err, ViewError::Invalid { ref field, .. } if field == "legs[1].delta"),
+        "{err}"
+    );
     assert_eq!(st, ExitState::default());
     let mut s = Scenario::condor();
     s.marks.pop();
     let err = engine.evaluate(&s.view(), &mut st).unwrap_err();
-    assert!(matches!(err, ViewError::LegCount { what: "legs", expected: 4, found: 3, .. }));
+    assert!(matches!(
+        err,
+        ViewError::LegCount {
+            what: "legs",
+            expected: 4,
+            found: 3,
+            ..
+        }
+    ));
     let mut s = Scenario::condor();
     s.marks[0].bid = "1".parse().unwrap();
     s.marks[0].ask = "0.5".parse().unwrap();

@@ -6,7 +6,7 @@ mod exits_support;
 mod structure_support;
 
 use exits_support::{Scenario, ny};
-use structure_support::{p, prices, vertical, call};
+use structure_support::{call, p, prices, vertical};
 use trade_core::{Money, OptionRight, Price};
 use trade_options::exits::{Action, Adjustment, Distance, ExitConfig, ExitState, RuleId, Urgency};
 use trade_options::portfolio::{Breach, Limit, PortfolioSignal};
@@ -35,7 +35,11 @@ fn rule1_catastrophe_sigma_move() {
     };
     let hit = fires(&at(limit + 0.0002), &c).expect("fires above 3 sigma");
     assert_eq!((hit.0, hit.1), (Action::Close, Urgency::Immediate));
-    assert!(hit.2.starts_with("catastrophe: underlying 57.50 -> "), "{}", hit.2);
+    assert!(
+        hit.2.starts_with("catastrophe: underlying 57.50 -> "),
+        "{}",
+        hit.2
+    );
     assert!(fires(&at(limit - 0.0002), &c).is_none());
     // Down moves count the same.
     assert!(fires(&at(-(limit + 0.0002)), &c).is_some());
@@ -57,7 +61,11 @@ fn rule1_catastrophe_strike_breach() {
         s
     };
     let r = fires(&at("60.30"), &c).expect("call breached by 0.30");
-    assert!(r.2.contains("beyond short Call strike 60.00 (leg 2)"), "{}", r.2);
+    assert!(
+        r.2.contains("beyond short Call strike 60.00 (leg 2)"),
+        "{}",
+        r.2
+    );
     assert!(fires(&at("60.29"), &c).is_none());
     assert!(fires(&at("54.725"), &c).is_some());
     assert!(fires(&at("54.73"), &c).is_none());
@@ -80,21 +88,36 @@ fn rule2_trailing_stop_whipsaw_protection() {
     c.trailing_stop.min_hold_secs = 900;
     let mut st = ExitState::default();
     // 10:31: P&L $100 arms the stop (high 100, stop 55), held 60 s.
-    let e = Scenario::condor().pnl(100.0).at("10:31:00").eval(&c, &mut st);
+    let e = Scenario::condor()
+        .pnl(100.0)
+        .at("10:31:00")
+        .eval(&c, &mut st);
     assert_eq!(e.decision.action, Action::Hold);
     assert_eq!(st.high_water, Some(Money::from_dollars(100)));
     assert_eq!(st.trailing_armed_at, Some(ny("10:31:00")));
     // 10:32: P&L $50 <= 55, but the minimum hold has not passed: no fire.
-    let e = Scenario::condor().pnl(50.0).at("10:32:00").eval(&c, &mut st);
+    let e = Scenario::condor()
+        .pnl(50.0)
+        .at("10:32:00")
+        .eval(&c, &mut st);
     assert_eq!(e.decision.action, Action::Hold);
     // 10:44:59: still inside the 15-minute hold.
-    let e = Scenario::condor().pnl(50.0).at("10:44:59").eval(&c, &mut st);
+    let e = Scenario::condor()
+        .pnl(50.0)
+        .at("10:44:59")
+        .eval(&c, &mut st);
     assert_eq!(e.decision.action, Action::Hold);
     // 10:45: hold passed, P&L 56 is above the stop 55: no fire.
-    let e = Scenario::condor().pnl(56.0).at("10:45:00").eval(&c, &mut st);
+    let e = Scenario::condor()
+        .pnl(56.0)
+        .at("10:45:00")
+        .eval(&c, &mut st);
     assert_eq!(e.decision.action, Action::Hold);
     // P&L 55 = stop: fires.
-    let e = Scenario::condor().pnl(55.0).at("10:46:00").eval(&c, &mut st);
+    let e = Scenario::condor()
+        .pnl(55.0)
+        .at("10:46:00")
+        .eval(&c, &mut st);
     assert_eq!(e.decision.action, Action::Close);
     assert_eq!(
         e.decision.reason,
@@ -108,12 +131,21 @@ fn rule2_trailing_stop_needs_activation() {
     let c = ExitConfig::only(RuleId::TrailingStop); // defaults: 25%, 15%, 900 s
     let mut st = ExitState::default();
     // $74.99 < $75 activation: never arms, so a fall to -$100 does not fire.
-    Scenario::condor().pnl(74.99).at("10:40:00").eval(&c, &mut st);
+    Scenario::condor()
+        .pnl(74.99)
+        .at("10:40:00")
+        .eval(&c, &mut st);
     assert_eq!(st.trailing_armed_at, None);
-    let e = Scenario::condor().pnl(-100.0).at("12:00:00").eval(&c, &mut st);
+    let e = Scenario::condor()
+        .pnl(-100.0)
+        .at("12:00:00")
+        .eval(&c, &mut st);
     assert_eq!(e.decision.action, Action::Hold);
     // Exactly $75 arms it.
-    Scenario::condor().pnl(75.0).at("12:01:00").eval(&c, &mut st);
+    Scenario::condor()
+        .pnl(75.0)
+        .at("12:01:00")
+        .eval(&c, &mut st);
     assert_eq!(st.trailing_armed_at, Some(ny("12:01:00")));
     assert_eq!(st.high_water, Some(Money::from_dollars(75)));
 }
@@ -131,7 +163,10 @@ fn rule3_time_exit() {
     s.dte = 3;
     assert!(fires(&s, &c).is_none());
     s.dte = 2;
-    assert_eq!(fires(&s, &c).unwrap().2, "time exit: 2 sessions to expiry <= 2");
+    assert_eq!(
+        fires(&s, &c).unwrap().2,
+        "time exit: 2 sessions to expiry <= 2"
+    );
 }
 
 #[test]
@@ -171,7 +206,13 @@ fn rule5_stop_loss_credit_and_debit() {
     s.underlying = p("31");
     s.marks.truncate(2);
     let with = |s: &Scenario, long: &str, short: &str| {
-        let mut s2 = Scenario { marks: s.marks.clone(), entry: s.entry.clone(), structure: s.structure.clone(), signal: None, ..*s };
+        let mut s2 = Scenario {
+            marks: s.marks.clone(),
+            entry: s.entry.clone(),
+            structure: s.structure.clone(),
+            signal: None,
+            ..*s
+        };
         s2.marks[0].bid = p(long);
         s2.marks[0].ask = p(long);
         s2.marks[1].bid = p(short);
@@ -200,12 +241,24 @@ fn rule6_delta_risk() {
     let s = with_deltas(Scenario::condor(), [-0.05, -0.20, 0.31, 0.15]);
     let r = fires(&s, &c).unwrap();
     assert_eq!(r.0, Action::Close);
-    assert_eq!(r.2, "delta risk: short leg 2 (strike 60.00) |delta| 0.310 > 0.3");
-    assert!(fires(&with_deltas(Scenario::condor(), [-0.05, -0.20, 0.30, 0.15]), &c).is_none());
+    assert_eq!(
+        r.2,
+        "delta risk: short leg 2 (strike 60.00) |delta| 0.310 > 0.3"
+    );
+    assert!(
+        fires(
+            &with_deltas(Scenario::condor(), [-0.05, -0.20, 0.30, 0.15]),
+            &c
+        )
+        .is_none()
+    );
     c.delta_risk.adjust = true;
     assert_eq!(
         fires(&s, &c).unwrap().0,
-        Action::Adjust(Adjustment::RollTestedSide { leg: 2, strike: p("60") })
+        Action::Adjust(Adjustment::RollTestedSide {
+            leg: 2,
+            strike: p("60")
+        })
     );
     // Position delta: 100 x (0.05 x 1... ) = +(-5) + 20 - 40 + 15 = -10 shares.
     c.delta_risk.max_short_leg_delta = None;
@@ -213,7 +266,11 @@ fn rule6_delta_risk() {
     let s = with_deltas(Scenario::condor(), [-0.05, -0.20, 0.40, 0.15]);
     let r = fires(&s, &c).unwrap();
     assert_eq!(r.0, Action::Adjust(Adjustment::HedgeDelta { shares: 10 }));
-    assert!(r.2.contains("position delta -10.0 shares per contract"), "{}", r.2);
+    assert!(
+        r.2.contains("position delta -10.0 shares per contract"),
+        "{}",
+        r.2
+    );
     c.delta_risk.max_delta_per_unit = Some(10.0);
     assert!(fires(&s, &c).is_none());
 }
@@ -230,7 +287,13 @@ fn rule7_gamma_risk_near_expiry() {
     s.dte = 0;
     c.gamma_risk.max_gamma_pnl_1pct_near_expiry = Some("3.30".parse().unwrap());
     let r = fires(&s, &c).unwrap();
-    assert!(r.2.starts_with("gamma risk: a 1% move is $3.31 of gamma P&L per contract (gamma -20.000/$"), "{}", r.2);
+    assert!(
+        r.2.starts_with(
+            "gamma risk: a 1% move is $3.31 of gamma P&L per contract (gamma -20.000/$"
+        ),
+        "{}",
+        r.2
+    );
     c.gamma_risk.max_gamma_pnl_1pct_near_expiry = Some("3.31".parse().unwrap());
     assert!(fires(&s, &c).is_none());
     // One session out the near-expiry limit does not apply, and the
@@ -263,7 +326,11 @@ fn rule8_iv_expansion_and_crush() {
     c.iv_change.expansion = None;
     c.iv_change.crush = Some(0.25);
     let r = fires(&with_iv(0.1875), &c).unwrap();
-    assert!(r.2.starts_with("IV crush: short-leg IV 18.8% vs 25.0%"), "{}", r.2);
+    assert!(
+        r.2.starts_with("IV crush: short-leg IV 18.8% vs 25.0%"),
+        "{}",
+        r.2
+    );
     assert!(fires(&with_iv(0.19), &c).is_none());
 }
 
@@ -303,7 +370,10 @@ fn rule10_vix_exit() {
         s.vix_open = Some(open);
         s
     };
-    assert_eq!(fires(&with(Some(35.0), 34.0), &c).unwrap().2, "VIX exit: VIX 35.00 >= 35.00");
+    assert_eq!(
+        fires(&with(Some(35.0), 34.0), &c).unwrap().2,
+        "VIX exit: VIX 35.00 >= 35.00"
+    );
     assert!(fires(&with(Some(34.99), 34.0), &c).is_none());
     // 20 / 16 = 1.25: up 25%.
     let mut c25 = c.clone();
@@ -326,13 +396,21 @@ fn rule11_portfolio_limits_closes_the_riskiest_first() {
         scope: None,
     };
     let mut s = Scenario::condor();
-    s.signal = Some(PortfolioSignal { breach: breach.clone(), rank: 0, ranked: 3 });
+    s.signal = Some(PortfolioSignal {
+        breach: breach.clone(),
+        rank: 0,
+        ranked: 3,
+    });
     let r = fires(&s, &c).unwrap();
     assert_eq!(
         r.2,
         "portfolio limits: max_abs_delta: 612.50 beyond ±500.00; this position ranks 1 of 3 riskiest (closing 1 per update)"
     );
-    s.signal = Some(PortfolioSignal { breach, rank: 1, ranked: 3 });
+    s.signal = Some(PortfolioSignal {
+        breach,
+        rank: 1,
+        ranked: 3,
+    });
     assert!(fires(&s, &c).is_none());
     let mut c2 = c.clone();
     c2.portfolio_limits.close_per_update = 2;
@@ -349,7 +427,10 @@ fn rule12_expiry_day_protection() {
     assert!(fires(&s.clone_at("15:44:59"), &c).is_none());
     let r = fires(&s.clone_at("15:45:00"), &c).unwrap();
     assert_eq!((r.0, r.1), (Action::Close, Urgency::Immediate));
-    assert_eq!(r.2, "expiry protection: expiry day, New York time 15:45 >= cutoff 15:45 (16:00 close)");
+    assert_eq!(
+        r.2,
+        "expiry protection: expiry day, New York time 15:45 >= cutoff 15:45 (16:00 close)"
+    );
     // Half day: the close is 13:00, so 12:45 fires.
     s.session_close = Some(jiff::civil::time(13, 0, 0, 0));
     assert!(fires(&s.clone_at("12:45:00"), &c).is_some());

@@ -71,7 +71,9 @@ fn strikes(b: &trade_options::structure::BuiltStructure) -> Vec<Price> {
 #[test]
 fn iron_condor_by_delta() {
     // 0.15 delta: call at 100 + (0.50 - 0.15) / 0.05 = 107, put at 93.
-    let b = ic_spec(delta(0.15), delta(0.15), "2").build(&chain()).unwrap();
+    let b = ic_spec(delta(0.15), delta(0.15), "2")
+        .build(&chain())
+        .unwrap();
     assert_eq!(strikes(&b), prices(&["91", "93", "107", "109"]));
     // Natural: sell 93P and 107C at 0.60, buy 91P and 109C at 0.30 -> 0.60.
     assert_eq!(b.credit(PriceBasis::Natural), p("0.60"));
@@ -97,7 +99,9 @@ fn iron_condor_by_distance() {
 #[test]
 fn builder_failures_say_what_was_missing() {
     // |delta| 0.33 ± 0.01: the nearest calls are 0.35 (103) and 0.30 (104).
-    let err = ic_spec(delta(0.15), delta(0.33), "2").build(&chain()).unwrap_err();
+    let err = ic_spec(delta(0.15), delta(0.33), "2")
+        .build(&chain())
+        .unwrap_err();
     match &err {
         BuildError::NoStrikeNearTarget {
             right: OptionRight::Call,
@@ -110,9 +114,14 @@ fn builder_failures_say_what_was_missing() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(err.to_string().contains("nearest usable: strike 103.00"), "{err}");
+    assert!(
+        err.to_string().contains("nearest usable: strike 103.00"),
+        "{err}"
+    );
 
-    let err = ic_spec(delta(0.15), delta(0.15), "20").build(&chain()).unwrap_err();
+    let err = ic_spec(delta(0.15), delta(0.15), "20")
+        .build(&chain())
+        .unwrap_err();
     assert_eq!(
         err,
         BuildError::WingMissing {
@@ -124,7 +133,9 @@ fn builder_failures_say_what_was_missing() {
     );
 
     // |delta| 0.60: the put is at 102, the call at 98 -> crossed.
-    let err = ic_spec(delta(0.60), delta(0.60), "2").build(&chain()).unwrap_err();
+    let err = ic_spec(delta(0.60), delta(0.60), "2")
+        .build(&chain())
+        .unwrap_err();
     assert_eq!(
         err,
         BuildError::CrossedShorts {
@@ -154,14 +165,30 @@ fn builder_failures_say_what_was_missing() {
         }
     );
 
-    let bad = ic_spec(delta(1.5), delta(0.15), "2").build(&chain()).unwrap_err();
+    let bad = ic_spec(delta(1.5), delta(0.15), "2")
+        .build(&chain())
+        .unwrap_err();
     assert!(
-        matches!(bad, BuildError::BadSpec { field: "short_put", .. }),
+        matches!(
+            bad,
+            BuildError::BadSpec {
+                field: "short_put",
+                ..
+            }
+        ),
         "{bad}"
     );
-    let bad = ic_spec(delta(0.15), delta(0.15), "0").build(&chain()).unwrap_err();
+    let bad = ic_spec(delta(0.15), delta(0.15), "0")
+        .build(&chain())
+        .unwrap_err();
     assert!(
-        matches!(bad, BuildError::BadSpec { field: "put_wing", .. }),
+        matches!(
+            bad,
+            BuildError::BadSpec {
+                field: "put_wing",
+                ..
+            }
+        ),
         "{bad}"
     );
 }
@@ -182,18 +209,25 @@ fn unusable_quotes_are_skipped() {
     };
     let b = ic_spec(rule, rule, "2").build(&q).unwrap();
     let short_call = strikes(&b)[2];
-    assert!(short_call == p("106") || short_call == p("108"), "{short_call}");
+    assert!(
+        short_call == p("106") || short_call == p("108"),
+        "{short_call}"
+    );
 }
 
 #[test]
 fn delta_ties_go_further_out_of_the_money() {
     // 0.375 and 0.125 are exactly 0.125 from 0.25 in binary floating point.
     let mut q = chain();
-    q.quotes.retain(|s| s.right == OptionRight::Put || s.strike == p("104") || s.strike == p("109"));
+    q.quotes
+        .retain(|s| s.right == OptionRight::Put || s.strike == p("104") || s.strike == p("109"));
     for s in q.quotes.iter_mut().filter(|s| s.right == OptionRight::Call) {
         s.delta = if s.strike == p("104") { 0.375 } else { 0.125 };
     }
-    let call = StrikeRule::Delta { target: 0.25, tolerance: 0.2 };
+    let call = StrikeRule::Delta {
+        target: 0.25,
+        tolerance: 0.2,
+    };
     let spec = VerticalSpec {
         kind: VerticalKind::BearCall,
         anchor: call,
@@ -208,7 +242,12 @@ fn delta_ties_go_further_out_of_the_money() {
     // the wing that is missing.
     assert_eq!(
         spec.build(&q).unwrap_err(),
-        BuildError::WingMissing { right: OptionRight::Call, from: p("109"), width: p("5"), wanted: p("114") }
+        BuildError::WingMissing {
+            right: OptionRight::Call,
+            from: p("109"),
+            width: p("5"),
+            wanted: p("114")
+        }
     );
 }
 
@@ -278,9 +317,21 @@ fn verticals() {
 fn custom_from_leg_specs() {
     let fly = CustomSpec {
         legs: vec![
-            LegSpec { right: OptionRight::Call, strike: p("95"), ratio: 1 },
-            LegSpec { right: OptionRight::Call, strike: p("100"), ratio: -2 },
-            LegSpec { right: OptionRight::Call, strike: p("105"), ratio: 1 },
+            LegSpec {
+                right: OptionRight::Call,
+                strike: p("95"),
+                ratio: 1,
+            },
+            LegSpec {
+                right: OptionRight::Call,
+                strike: p("100"),
+                ratio: -2,
+            },
+            LegSpec {
+                right: OptionRight::Call,
+                strike: p("105"),
+                ratio: 1,
+            },
         ],
         quantity: Qty::new(1),
         defined_risk: true,
@@ -359,11 +410,23 @@ fn entry_bucket_and_vix_regime() {
             bucket: DteBucket::ZeroDte
         })
     );
-    assert!(matches!(check(&|m| m.vix = Some(11.9)), Err(EntryRefusal::VixOutOfRegime { .. })));
+    assert!(matches!(
+        check(&|m| m.vix = Some(11.9)),
+        Err(EntryRefusal::VixOutOfRegime { .. })
+    ));
     assert_eq!(check(&|m| m.vix = Some(12.0)), Ok(()));
-    assert!(matches!(check(&|m| m.vix = Some(30.1)), Err(EntryRefusal::VixOutOfRegime { .. })));
-    assert!(matches!(check(&|m| m.vix = None), Err(EntryRefusal::VixUnavailable { .. })));
-    assert!(matches!(check(&|m| m.vix_open = None), Err(EntryRefusal::VixUnavailable { .. })));
+    assert!(matches!(
+        check(&|m| m.vix = Some(30.1)),
+        Err(EntryRefusal::VixOutOfRegime { .. })
+    ));
+    assert!(matches!(
+        check(&|m| m.vix = None),
+        Err(EntryRefusal::VixUnavailable { .. })
+    ));
+    assert!(matches!(
+        check(&|m| m.vix_open = None),
+        Err(EntryRefusal::VixUnavailable { .. })
+    ));
     // Up 10.7% from the open with a 10% limit: refused; up 9.3%: fine.
     let r = check(&|m| {
         m.vix = Some(16.6);
@@ -381,10 +444,7 @@ fn entry_bucket_and_vix_regime() {
     // Without a VIX filter, a missing VIX is no reason to refuse.
     let mut off = c.clone();
     off.vix = VixRegime::default();
-    assert_eq!(
-        off.check_market(&EntryMarket { vix: None, ..base }),
-        Ok(())
-    );
+    assert_eq!(off.check_market(&EntryMarket { vix: None, ..base }), Ok(()));
     let swing = EntryCriteria::swing();
     assert!(swing.bucket.contains(14) && swing.bucket.contains(60));
     assert!(!swing.bucket.contains(13) && !swing.bucket.contains(61));
@@ -398,7 +458,10 @@ fn entry_structure_checks() {
     c.delta_tolerance = 0.02;
     c.min_credit = p("0.80");
     c.max_width = p("2");
-    let b = c.iron_condor_spec(p("2"), Qty::new(1)).build(&chain()).unwrap();
+    let b = c
+        .iron_condor_spec(p("2"), Qty::new(1))
+        .build(&chain())
+        .unwrap();
     assert_eq!(c.check_structure(&b), Ok(()));
     c.min_credit = p("0.85");
     assert!(matches!(
@@ -424,7 +487,10 @@ fn entry_structure_checks() {
     );
     let mut bad = EntryCriteria::swing();
     bad.window_start = jiff::civil::time(16, 0, 0, 0);
-    bad.bucket = DteBucket::Swing { min_dte: 30, max_dte: 20 };
+    bad.bucket = DteBucket::Swing {
+        min_dte: 30,
+        max_dte: 20,
+    };
     assert_eq!(bad.validate().unwrap_err().len(), 2);
 }
 

@@ -276,6 +276,9 @@ fn with_quantity_and_kind_accessors() {
     let s3 = s.with_quantity(Qty::new(3)).unwrap();
     assert_eq!(s3.quantity(), Qty::new(3));
     assert!(s.with_quantity(Qty::ZERO).is_err());
-    assert_eq!(s.short_legs().map(|(i, _)| i).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        s.short_legs().map(|(i, _)| i).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert_eq!(Money::ZERO, Money::from_raw(0));
 }

@@ -56,8 +56,14 @@ fn build(legs: &[LegCase], q: u64) -> (Structure, Vec<Price>) {
             if c { call(r, &strike) } else { put(r, &strike) }
         })
         .collect();
-    let s = Structure::new(StructureKind::Custom { defined_risk: false }, ls, Qty::new(q))
-        .expect("generated legs are valid");
+    let s = Structure::new(
+        StructureKind::Custom {
+            defined_risk: false,
+        },
+        ls,
+        Qty::new(q),
+    )
+    .expect("generated legs are valid");
     let px = legs.iter().map(|l| Price::from_cents(l.3)).collect();
     (s, px)
 }
@@ -208,7 +214,8 @@ fn rule_strategy() -> impl Strategy<Value = StrikeRule> {
     prop_oneof![
         (0.02f64..0.6, 0.0f64..0.1)
             .prop_map(|(target, tolerance)| StrikeRule::Delta { target, tolerance }),
-        (0i64..=30).prop_map(|pts| StrikeRule::Distance(Offset::Points(Price::from_cents(pts * 100)))),
+        (0i64..=30)
+            .prop_map(|pts| StrikeRule::Distance(Offset::Points(Price::from_cents(pts * 100)))),
         (0.0f64..0.3).prop_map(|f| StrikeRule::Distance(Offset::Percent(f))),
     ]
 }
@@ -219,8 +226,20 @@ fn chain(spot: i64, deltas: &[f64]) -> ExpiryQuotes {
     let mut quotes = Vec::new();
     for (i, d) in deltas.iter().enumerate() {
         let strike = Price::from_cents((80 + i as i64) * 100);
-        quotes.push(StrikeQuote { strike, right: OptionRight::Call, bid: Price::from_cents(10), ask: Price::from_cents(20), delta: *d });
-        quotes.push(StrikeQuote { strike, right: OptionRight::Put, bid: Price::from_cents(10), ask: Price::from_cents(20), delta: -(1.0 - d) });
+        quotes.push(StrikeQuote {
+            strike,
+            right: OptionRight::Call,
+            bid: Price::from_cents(10),
+            ask: Price::from_cents(20),
+            delta: *d,
+        });
+        quotes.push(StrikeQuote {
+            strike,
+            right: OptionRight::Put,
+            bid: Price::from_cents(10),
+            ask: Price::from_cents(20),
+            delta: -(1.0 - d),
+        });
     }
     ExpiryQuotes {
         underlying: Symbol::new("XYZ").unwrap(),

@@ -15,7 +15,13 @@ fn ic(legs: Vec<trade_options::structure::Leg>) -> Result<Structure, StructureEr
 #[test]
 fn iron_condor_order_is_checked_leg_by_leg() {
     // Short put above short call: crossed inner strikes.
-    let err = ic(vec![put(1, "50"), put(-1, "61"), call(-1, "60"), call(1, "65")]).unwrap_err();
+    let err = ic(vec![
+        put(1, "50"),
+        put(-1, "61"),
+        call(-1, "60"),
+        call(1, "65"),
+    ])
+    .unwrap_err();
     match err {
         StructureError::CrossedStrikes {
             leg_a,
@@ -30,39 +36,100 @@ fn iron_condor_order_is_checked_leg_by_leg() {
         other => panic!("unexpected {other:?}"),
     }
     // Short put and short call at one strike (an iron butterfly): equal.
-    let err = ic(vec![put(1, "55"), put(-1, "60"), call(-1, "60"), call(1, "65")]).unwrap_err();
+    let err = ic(vec![
+        put(1, "55"),
+        put(-1, "60"),
+        call(-1, "60"),
+        call(1, "65"),
+    ])
+    .unwrap_err();
     assert!(
-        matches!(err, StructureError::CrossedStrikes { leg_a: 1, leg_b: 2, .. }),
+        matches!(
+            err,
+            StructureError::CrossedStrikes {
+                leg_a: 1,
+                leg_b: 2,
+                ..
+            }
+        ),
         "{err}"
     );
     // Long and short the same put is one contract twice.
-    let err = ic(vec![put(1, "55"), put(-1, "55"), call(-1, "60"), call(1, "65")]).unwrap_err();
+    let err = ic(vec![
+        put(1, "55"),
+        put(-1, "55"),
+        call(-1, "60"),
+        call(1, "65"),
+    ])
+    .unwrap_err();
     assert!(
-        matches!(err, StructureError::DuplicateContract { leg: 1, first: 0, .. }),
+        matches!(
+            err,
+            StructureError::DuplicateContract {
+                leg: 1,
+                first: 0,
+                ..
+            }
+        ),
         "{err}"
     );
     // Long call below the short call.
-    let err = ic(vec![put(1, "50"), put(-1, "55"), call(-1, "60"), call(1, "58")]).unwrap_err();
+    let err = ic(vec![
+        put(1, "50"),
+        put(-1, "55"),
+        call(-1, "60"),
+        call(1, "58"),
+    ])
+    .unwrap_err();
     assert!(
-        matches!(err, StructureError::CrossedStrikes { leg_a: 2, leg_b: 3, .. }),
+        matches!(
+            err,
+            StructureError::CrossedStrikes {
+                leg_a: 2,
+                leg_b: 3,
+                ..
+            }
+        ),
         "{err}"
     );
     // Legs in another order are fine: roles come from right and sign.
-    ic(vec![call(1, "65"), put(-1, "55"), put(1, "50"), call(-1, "60")]).unwrap();
+    ic(vec![
+        call(1, "65"),
+        put(-1, "55"),
+        put(1, "50"),
+        call(-1, "60"),
+    ])
+    .unwrap();
 }
 
 #[test]
 fn iron_condor_shape_errors() {
     let three = ic(vec![put(1, "50"), put(-1, "55"), call(-1, "60")]).unwrap_err();
     assert!(matches!(three, StructureError::Shape { .. }), "{three}");
-    let unequal = ic(vec![put(1, "50"), put(-2, "55"), call(-1, "60"), call(1, "65")]).unwrap_err();
+    let unequal = ic(vec![
+        put(1, "50"),
+        put(-2, "55"),
+        call(-1, "60"),
+        call(1, "65"),
+    ])
+    .unwrap_err();
     assert!(matches!(unequal, StructureError::Shape { .. }), "{unequal}");
-    assert!(unequal.to_string().contains("-2 XYZ 2024-03-15 55.00P"), "{unequal}");
+    assert!(
+        unequal.to_string().contains("-2 XYZ 2024-03-15 55.00P"),
+        "{unequal}"
+    );
     // Long inner strikes (a long condor) is not the IronCondor kind: the
     // long put sits above the short put.
-    let long = ic(vec![put(-1, "50"), put(1, "55"), call(1, "60"), call(-1, "65")]).unwrap_err();
+    let long = ic(vec![
+        put(-1, "50"),
+        put(1, "55"),
+        call(1, "60"),
+        call(-1, "65"),
+    ])
+    .unwrap_err();
     assert!(
-        long.to_string().contains("long put strike < short put strike"),
+        long.to_string()
+            .contains("long put strike < short put strike"),
         "{long}"
     );
 }
@@ -70,15 +137,51 @@ fn iron_condor_shape_errors() {
 #[test]
 fn verticals_need_their_own_arrangement() {
     let cases = [
-        (VerticalKind::BullPut, vec![put(-1, "55"), put(1, "50")], true),
-        (VerticalKind::BullPut, vec![put(-1, "50"), put(1, "55")], false),
-        (VerticalKind::BearCall, vec![call(-1, "60"), call(1, "65")], true),
-        (VerticalKind::BearCall, vec![call(-1, "65"), call(1, "60")], false),
-        (VerticalKind::BullCall, vec![call(1, "60"), call(-1, "65")], true),
-        (VerticalKind::BullCall, vec![call(1, "65"), call(-1, "60")], false),
-        (VerticalKind::BearPut, vec![put(1, "55"), put(-1, "50")], true),
-        (VerticalKind::BearPut, vec![put(1, "50"), put(-1, "55")], false),
-        (VerticalKind::BearPut, vec![put(1, "55"), put(-1, "55")], false),
+        (
+            VerticalKind::BullPut,
+            vec![put(-1, "55"), put(1, "50")],
+            true,
+        ),
+        (
+            VerticalKind::BullPut,
+            vec![put(-1, "50"), put(1, "55")],
+            false,
+        ),
+        (
+            VerticalKind::BearCall,
+            vec![call(-1, "60"), call(1, "65")],
+            true,
+        ),
+        (
+            VerticalKind::BearCall,
+            vec![call(-1, "65"), call(1, "60")],
+            false,
+        ),
+        (
+            VerticalKind::BullCall,
+            vec![call(1, "60"), call(-1, "65")],
+            true,
+        ),
+        (
+            VerticalKind::BullCall,
+            vec![call(1, "65"), call(-1, "60")],
+            false,
+        ),
+        (
+            VerticalKind::BearPut,
+            vec![put(1, "55"), put(-1, "50")],
+            true,
+        ),
+        (
+            VerticalKind::BearPut,
+            vec![put(1, "50"), put(-1, "55")],
+            false,
+        ),
+        (
+            VerticalKind::BearPut,
+            vec![put(1, "55"), put(-1, "55")],
+            false,
+        ),
     ];
     for (i, (kind, legs, ok)) in cases.into_iter().enumerate() {
         let r = Structure::new(StructureKind::Vertical(kind), legs, Qty::new(1));
@@ -113,7 +216,13 @@ fn underlyings_expiries_and_duplicates() {
     );
 
     let later = leg_on("XYZ", date(2024, 4, 19), 1, "65", OptionRight::Call);
-    let err = ic(vec![put(1, "50"), put(-1, "55"), call(-1, "60"), later.clone()]).unwrap_err();
+    let err = ic(vec![
+        put(1, "50"),
+        put(-1, "55"),
+        call(-1, "60"),
+        later.clone(),
+    ])
+    .unwrap_err();
     assert!(
         matches!(err, StructureError::MixedExpiries { leg: 3, .. }),
         "{err}"
@@ -126,13 +235,22 @@ fn underlyings_expiries_and_duplicates() {
     ));
 
     let err = Structure::new(
-        StructureKind::Custom { defined_risk: false },
+        StructureKind::Custom {
+            defined_risk: false,
+        },
         vec![call(1, "60"), call(-1, "60")],
         Qty::new(1),
     )
     .unwrap_err();
     assert!(
-        matches!(err, StructureError::DuplicateContract { leg: 1, first: 0, .. }),
+        matches!(
+            err,
+            StructureError::DuplicateContract {
+                leg: 1,
+                first: 0,
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -173,7 +291,9 @@ fn quantity_ratio_strike_and_defined_risk() {
     );
     // The same legs without the defined-risk requirement are accepted.
     Structure::new(
-        StructureKind::Custom { defined_risk: false },
+        StructureKind::Custom {
+            defined_risk: false,
+        },
         vec![call(1, "60"), call(-2, "65")],
         Qty::new(1),
     )

@@ -4,7 +4,10 @@
 use trade_core::Money;
 
 use super::rules::RuleContext;
-use super::{Action, Decision, Evaluation, ExitConfig, ExitRecord, ExitState, PositionView, Urgency, ViewError};
+use super::{
+    Action, Decision, Evaluation, ExitConfig, ExitRecord, ExitState, PositionView, Urgency,
+    ViewError,
+};
 
 /// The ordered exit-rule engine. Built from a validated config; holds no
 /// per-position data (that lives in each position's [`ExitState`]).

@@ -31,14 +31,14 @@
 //! engine updates that state (the trailing stop's high-water mark) before
 //! the rules run, so every rule sees the same state.
 
-/// Distances that may scale with volatility.
-mod distance;
-/// The engine: ordered evaluation and journaling.
-mod engine;
 /// Configuration of the engine and of each rule.
 mod config;
 /// Decisions, actions, urgencies and journal records.
 mod decision;
+/// Distances that may scale with volatility.
+mod distance;
+/// The engine: ordered evaluation and journaling.
+mod engine;
 /// The identifiers of the twelve rules.
 mod rule_id;
 /// The twelve rules, one per file.

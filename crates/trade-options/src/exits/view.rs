@@ -131,7 +131,11 @@ impl PositionView<'_> {
             expected,
         };
         if self.underlying <= Price::ZERO {
-            return Err(bad("underlying".into(), self.underlying.to_string(), "a positive price"));
+            return Err(bad(
+                "underlying".into(),
+                self.underlying.to_string(),
+                "a positive price",
+            ));
         }
         if self.entry.underlying <= Price::ZERO {
             return Err(bad(
@@ -169,7 +173,11 @@ impl PositionView<'_> {
             }
             for (f, v) in [("delta", m.delta), ("gamma", m.gamma), ("iv", m.iv)] {
                 if !v.is_finite() {
-                    return Err(bad(format!("legs[{i}].{f}"), v.to_string(), "a finite number"));
+                    return Err(bad(
+                        format!("legs[{i}].{f}"),
+                        v.to_string(),
+                        "a finite number",
+                    ));
                 }
             }
             if m.iv < 0.0 || !(iv.is_finite() && *iv >= 0.0) {

@@ -129,7 +129,10 @@ fn greek_breach(limit: Limit, value: f64, max: Option<f64>, out: &mut Vec<Breach
 ///
 /// # Errors
 /// [`PortfolioError`] when a beta or the benchmark price is missing.
-pub fn assess(limits: &PortfolioLimits, book: &PortfolioBook) -> Result<Assessment, PortfolioError> {
+pub fn assess(
+    limits: &PortfolioLimits,
+    book: &PortfolioBook,
+) -> Result<Assessment, PortfolioError> {
     let e = super::exposure(limits, book)?;
     let mut breaches = Vec::new();
     greek_breach(Limit::Delta, e.delta, limits.max_abs_delta, &mut breaches);

@@ -175,7 +175,11 @@ pub fn check_entry(
             max,
         });
     }
-    let open_exp = before.per_expiry.get(&candidate.expiry).copied().unwrap_or(0);
+    let open_exp = before
+        .per_expiry
+        .get(&candidate.expiry)
+        .copied()
+        .unwrap_or(0);
     if let Some(max) = limits.max_positions_per_expiry
         && open_exp + 1 > max
     {
@@ -216,8 +220,18 @@ pub fn check_entry(
         }
     }
     for (limit, max, b, a) in [
-        (Limit::Delta, limits.max_abs_delta, before.delta, after.delta),
-        (Limit::Gamma, limits.max_abs_gamma, before.gamma, after.gamma),
+        (
+            Limit::Delta,
+            limits.max_abs_delta,
+            before.delta,
+            after.delta,
+        ),
+        (
+            Limit::Gamma,
+            limits.max_abs_gamma,
+            before.gamma,
+            after.gamma,
+        ),
         (Limit::Vega, limits.max_abs_vega, before.vega, after.vega),
     ] {
         if let Some(max) = max

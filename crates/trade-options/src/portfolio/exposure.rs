@@ -91,7 +91,10 @@ impl Exposure {
         self.vega += pos.greeks.vega;
         self.theta += pos.greeks.theta;
         self.unrealized_pnl += pos.unrealized_pnl;
-        let u = self.per_underlying.entry(pos.underlying.clone()).or_default();
+        let u = self
+            .per_underlying
+            .entry(pos.underlying.clone())
+            .or_default();
         u.positions += 1;
         u.delta += pos.greeks.delta;
         match pos.loss_at_risk() {
@@ -114,7 +117,10 @@ impl Exposure {
 /// # Errors
 /// [`PortfolioError::MissingBeta`] for an underlying without a beta,
 /// [`PortfolioError::BenchmarkPrice`] for a non-positive benchmark price.
-pub fn exposure(limits: &PortfolioLimits, book: &PortfolioBook) -> Result<Exposure, PortfolioError> {
+pub fn exposure(
+    limits: &PortfolioLimits,
+    book: &PortfolioBook,
+) -> Result<Exposure, PortfolioError> {
     let mut e = Exposure::default();
     for pos in &book.positions {
         e.add(limits, pos, book.benchmark_price)?;

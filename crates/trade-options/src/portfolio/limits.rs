@@ -160,7 +160,9 @@ impl PortfolioLimits {
             if let Some(x) = v
                 && !(x.is_finite() && x >= 0.0)
             {
-                errs.push(format!("portfolio.{name} must be a finite number >= 0, got {x}"));
+                errs.push(format!(
+                    "portfolio.{name} must be a finite number >= 0, got {x}"
+                ));
             }
         }
         if let Some(x) = self.max_underlying_risk_pct
@@ -181,7 +183,10 @@ impl PortfolioLimits {
             }
         }
         for (name, v) in [
-            ("max_positions_per_underlying", self.max_positions_per_underlying),
+            (
+                "max_positions_per_underlying",
+                self.max_positions_per_underlying,
+            ),
             ("max_positions_per_expiry", self.max_positions_per_expiry),
         ] {
             if v == Some(0) {

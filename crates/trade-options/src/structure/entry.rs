@@ -295,8 +295,7 @@ impl EntryCriteria {
             ));
         }
         let vix_ok = |v: Option<f64>| v.is_none_or(|x| x.is_finite() && x >= 0.0);
-        if !vix_ok(self.vix.min) || !vix_ok(self.vix.max) || !vix_ok(self.vix.max_rise_from_open)
-        {
+        if !vix_ok(self.vix.min) || !vix_ok(self.vix.max) || !vix_ok(self.vix.max_rise_from_open) {
             errs.push("entry.vix bounds must be finite and >= 0".to_string());
         }
         if let (Some(lo), Some(hi)) = (self.vix.min, self.vix.max)
@@ -338,12 +337,11 @@ impl EntryCriteria {
             return Err(EntryRefusal::VixOutOfRegime { vix, min, max });
         }
         if let Some(limit) = self.vix.max_rise_from_open {
-            let open = m
-                .vix_open
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .ok_or(EntryRefusal::VixUnavailable {
+            let open = m.vix_open.filter(|v| v.is_finite() && *v > 0.0).ok_or(
+                EntryRefusal::VixUnavailable {
                     what: "VIX at the open",
-                })?;
+                },
+            )?;
             let rise = vix / open - 1.0;
             if rise > limit {
                 return Err(EntryRefusal::VixRising {

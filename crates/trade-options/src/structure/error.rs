@@ -82,7 +82,9 @@ pub enum StructureError {
         found: Date,
     },
     /// Two legs on the same contract; they should be netted into one.
-    #[error("{kind}: leg {leg} ({desc}) is the same contract as leg {first}; net them into one leg")]
+    #[error(
+        "{kind}: leg {leg} ({desc}) is the same contract as leg {first}; net them into one leg"
+    )]
     DuplicateContract {
         /// The declared kind.
         kind: StructureKind,

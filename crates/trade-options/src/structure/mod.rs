@@ -37,7 +37,7 @@ pub use build::{
 pub use entry::{DteBucket, EntryCriteria, EntryMarket, EntryRefusal, VixRegime};
 pub use error::StructureError;
 pub use leg::Leg;
-pub use model::{ModelInputs, expiry_close};
 pub(crate) use model::ny_wall as model_ny_wall;
+pub use model::{ModelInputs, expiry_close};
 pub use payoff::{Bound, DiagramPoint, Payoff};
 pub use shape::{Structure, StructureKind, VerticalKind};

@@ -110,7 +110,11 @@ impl Structure {
                 return Err(bad(format!("vols[{i}]"), vol, "a finite volatility >= 0"));
             }
             let expiry = expiry_close(leg.terms.expiry).ok_or_else(|| {
-                bad(format!("legs[{i}].expiry"), f64::NAN, "a date in the timestamp range")
+                bad(
+                    format!("legs[{i}].expiry"),
+                    f64::NAN,
+                    "a date in the timestamp range",
+                )
             })?;
             let years = year_fraction(inputs.now, expiry).max(0.0);
             let price = Bsm {
@@ -125,7 +129,9 @@ impl Structure {
             .price();
             total += leg.units() as f64 * q * (price - entry.to_f64());
         }
-        Money::from_f64(total).ok_or(StructureError::Overflow { what: "model value" })
+        Money::from_f64(total).ok_or(StructureError::Overflow {
+            what: "model value",
+        })
     }
 
     /// Payoff-diagram points between `lo` and `hi` (see

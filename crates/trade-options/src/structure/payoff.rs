@@ -270,12 +270,7 @@ impl Payoff {
         let n = steps.max(1) as i128;
         let mut xs: Vec<i64> = (0..=n)
             .map(|i| (i128::from(lo) + div_round((i128::from(hi) - i128::from(lo)) * i, n)) as i64)
-            .chain(
-                self.kinks
-                    .iter()
-                    .map(|k| k.0)
-                    .filter(|&x| x > lo && x < hi),
-            )
+            .chain(self.kinks.iter().map(|k| k.0).filter(|&x| x > lo && x < hi))
             .collect();
         xs.sort_unstable();
         xs.dedup();

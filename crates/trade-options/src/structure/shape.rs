@@ -390,7 +390,11 @@ impl Structure {
     }
 }
 
-fn check_vertical(kind: StructureKind, v: VerticalKind, legs: &[Leg]) -> Result<(), StructureError> {
+fn check_vertical(
+    kind: StructureKind,
+    v: VerticalKind,
+    legs: &[Leg],
+) -> Result<(), StructureError> {
     let shape = || StructureError::Shape {
         kind,
         expected: match v.right() {

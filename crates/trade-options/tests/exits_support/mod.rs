@@ -57,7 +57,10 @@ impl Scenario {
                 underlying: p("57.50"),
                 leg_ivs: vec![0.25; 4],
             },
-            marks: ["0.50", "2.00", "2.00", "0.50"].iter().map(|m| mark(m)).collect(),
+            marks: ["0.50", "2.00", "2.00", "0.50"]
+                .iter()
+                .map(|m| mark(m))
+                .collect(),
             underlying: p("57.50"),
             volatility: 0.0,
             vix: Some(15.0),
@@ -73,7 +76,12 @@ impl Scenario {
     pub fn mids(mut self, mids: [&str; 4]) -> Self {
         for (m, mid) in self.marks.iter_mut().zip(mids) {
             let keep = *m;
-            *m = LegMark { delta: keep.delta, gamma: keep.gamma, iv: keep.iv, ..mark(mid) };
+            *m = LegMark {
+                delta: keep.delta,
+                gamma: keep.gamma,
+                iv: keep.iv,
+                ..mark(mid)
+            };
         }
         self
     }

@@ -124,7 +124,11 @@ impl ExitRule for DteRoll {
                 dte: v.dte,
                 threshold: self.at_or_below_dte,
                 roll_to_dte: self.roll_to_dte,
-                tested_leg: if self.require_untested { tested_leg } else { None },
+                tested_leg: if self.require_untested {
+                    tested_leg
+                } else {
+                    None
+                },
                 pnl: ctx.pnl,
                 pnl_floor,
                 rollable,

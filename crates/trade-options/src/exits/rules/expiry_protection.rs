@@ -118,7 +118,11 @@ impl ExitRule for ExpiryProtection {
         let before = |m: u32| close.saturating_sub(SignedDuration::from_mins(i64::from(m)));
         let cutoff = before(self.minutes_before_close);
         if now >= cutoff {
-            return Some(fire(ExpiryProtectionInputs::EndOfDay { now, close, cutoff }));
+            return Some(fire(ExpiryProtectionInputs::EndOfDay {
+                now,
+                close,
+                cutoff,
+            }));
         }
         if let Some(pin) = self.pin_distance
             && now >= before(self.pin_window_minutes)

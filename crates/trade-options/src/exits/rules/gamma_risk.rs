@@ -87,7 +87,7 @@ impl ExitRule for GammaRisk {
         let gamma_per_unit = ctx.position_gamma() / ctx.quantity();
         let move_1pct = 0.01 * ctx.spot();
         let pnl = 0.5 * gamma_per_unit.abs() * move_1pct * move_1pct;
-        (pnl > limit.to_f64()).then(|| Fired {
+        (pnl > limit.to_f64()).then_some(Fired {
             action: Action::Close,
             urgency: Urgency::High,
             evidence: Evidence::GammaRisk(GammaRiskInputs {

@@ -43,7 +43,7 @@ pub use dte_roll::{DteRoll, DteRollInputs};
 pub use expiry_protection::{ExpiryProtection, ExpiryProtectionInputs};
 pub use gamma_risk::{GammaRisk, GammaRiskInputs};
 pub use iv_change::{IvChange, IvChangeInputs};
-pub use portfolio_limits::{PortfolioLimitsRule, PortfolioLimitsInputs};
+pub use portfolio_limits::{PortfolioLimitsInputs, PortfolioLimitsRule};
 pub use stop_loss::{StopLoss, StopLossInputs};
 pub use take_profit::{TakeProfit, TakeProfitInputs};
 pub use time_exit::{TimeExit, TimeExitInputs};
@@ -108,10 +108,9 @@ impl<'a> RuleContext<'a> {
                     * (i128::from(exit.raw()) - i128::from(entry.raw()))
             })
             .sum();
-        let clamp = |v: i128| Money::from_raw(v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
-        let entry_premium = s
-            .net_premium(&view.entry.leg_prices)
-            .unwrap_or(Money::ZERO);
+        let clamp =
+            |v: i128| Money::from_raw(v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
+        let entry_premium = s.net_premium(&view.entry.leg_prices).unwrap_or(Money::ZERO);
         let max_profit = s
             .payoff(&view.entry.leg_prices)
             .map_or(Bound::Unlimited, |p| p.max_profit());
@@ -136,7 +135,9 @@ impl<'a> RuleContext<'a> {
 
     /// Units of the underlying per $1 of a leg, for the whole position.
     pub(crate) fn units(&self, leg: &Leg) -> f64 {
-        f64::from(leg.ratio) * f64::from(leg.multiplier) * self.view.structure.quantity().get() as f64
+        f64::from(leg.ratio)
+            * f64::from(leg.multiplier)
+            * self.view.structure.quantity().get() as f64
     }
 
     /// Position delta in shares.

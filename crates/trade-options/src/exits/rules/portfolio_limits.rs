@@ -65,7 +65,7 @@ impl ExitRule for PortfolioLimitsRule {
 
     fn check(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<Fired> {
         let s = ctx.view.portfolio?;
-        (s.rank < self.close_per_update).then(|| Fired {
+        (s.rank < self.close_per_update).then_some(Fired {
             action: Action::Close,
             urgency: Urgency::High,
             evidence: Evidence::PortfolioLimits(PortfolioLimitsInputs {

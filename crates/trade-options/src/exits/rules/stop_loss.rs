@@ -82,7 +82,7 @@ impl ExitRule for StopLoss {
             self.credit_multiple
         };
         let max_loss = fraction_of(premium.abs(), limit);
-        (-ctx.pnl >= max_loss).then(|| Fired {
+        (-ctx.pnl >= max_loss).then_some(Fired {
             action: Action::Close,
             urgency: Urgency::High,
             evidence: Evidence::StopLoss(StopLossInputs {

@@ -64,7 +64,7 @@ impl ExitRule for TakeProfit {
         if max_profit <= Money::ZERO {
             return None;
         }
-        (ctx.pnl >= fraction_of(max_profit, self.fraction)).then(|| Fired {
+        (ctx.pnl >= fraction_of(max_profit, self.fraction)).then_some(Fired {
             action: Action::Close,
             urgency: Urgency::Normal,
             evidence: Evidence::TakeProfit(TakeProfitInputs {

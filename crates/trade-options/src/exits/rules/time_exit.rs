@@ -48,10 +48,9 @@ impl std::fmt::Display for TimeExitInputs {
                 now.strftime("%H:%M:%S"),
                 close_at.strftime("%H:%M:%S")
             ),
-            TimeExitInputs::DaysBeforeExpiry { dte, threshold } => write!(
-                f,
-                "time exit: {dte} sessions to expiry <= {threshold}"
-            ),
+            TimeExitInputs::DaysBeforeExpiry { dte, threshold } => {
+                write!(f, "time exit: {dte} sessions to expiry <= {threshold}")
+            }
         }
     }
 }

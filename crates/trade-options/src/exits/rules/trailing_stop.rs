@@ -116,7 +116,7 @@ impl ExitRule for TrailingStop {
         let high = state.high_water?;
         let trail = fraction_of(basis, self.trail);
         let stop = high - trail;
-        (ctx.pnl <= stop).then(|| Fired {
+        (ctx.pnl <= stop).then_some(Fired {
             action: Action::Close,
             urgency: Urgency::High,
             evidence: Evidence::TrailingStop(TrailingStopInputs {
@@ -133,13 +133,7 @@ impl ExitRule for TrailingStop {
     }
 
     fn validate(&self, errs: &mut Vec<String>) {
-        check_fraction(
-            "trailing_stop.activation",
-            self.activation,
-            0.0,
-            10.0,
-            errs,
-        );
+        check_fraction("trailing_stop.activation", self.activation, 0.0, 10.0, errs);
         check_fraction("trailing_stop.trail", self.trail, 0.0, 10.0, errs);
     }
 }

@@ -33,7 +33,9 @@ pub enum BuildError {
         nearest: Option<(Price, f64)>,
     },
     /// The wing strike (short strike ± width) is not listed or not usable.
-    #[error("wing {right:?} strike {wanted} (width {width} from {from}) is not listed with a usable quote")]
+    #[error(
+        "wing {right:?} strike {wanted} (width {width} from {from}) is not listed with a usable quote"
+    )]
     WingMissing {
         /// Call or put.
         right: OptionRight,

@@ -44,7 +44,10 @@ impl StrikeRule {
         match *self {
             StrikeRule::Delta { target, tolerance } => {
                 if !(target > 0.0 && target < 1.0) {
-                    return Err(bad(format!("target {target}"), "a |delta| target in (0, 1)"));
+                    return Err(bad(
+                        format!("target {target}"),
+                        "a |delta| target in (0, 1)",
+                    ));
                 }
                 if !(tolerance.is_finite() && tolerance >= 0.0) {
                     return Err(bad(format!("tolerance {tolerance}"), "a tolerance >= 0"));
@@ -97,9 +100,11 @@ pub(crate) fn select(
     match rule {
         StrikeRule::Delta { target, tolerance } => {
             let key = |q: &StrikeQuote| ((q.delta.abs() - target).abs(), q.delta.abs());
-            let best = quotes
-                .usable(right)
-                .min_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+            let best = quotes.usable(right).min_by(|a, b| {
+                key(a)
+                    .partial_cmp(&key(b))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             match best {
                 Some(q) if key(q).0 <= tolerance => Ok(q),
                 other => Err(not_found(other)),
