@@ -1,10 +1,10 @@
 //! The exit-rule engine: an ordered list of rules evaluated for one
 //! structure position on every update; the first rule that fires wins and
-//! yields a [`Decision`] (close, roll, adjust or hold) with an urgency and a
-//! reason that names the numbers, plus an [`ExitRecord`] for the journal.
+//! yields a [`Decision`](crate::exits::Decision) (close, roll, adjust or hold) with an urgency and a
+//! reason that names the numbers, plus an [`ExitRecord`](crate::exits::ExitRecord) for the journal.
 //!
 //! The twelve rules, each in its own file under `rules/`, each with its
-//! parameters and an `enabled` switch in [`ExitConfig`]:
+//! parameters and an `enabled` switch in [`ExitConfig`](crate::exits::ExitConfig):
 //!
 //! | id | rule | fires when |
 //! |----|------|------------|
@@ -26,8 +26,8 @@
 //! harvests profit (trailing stop, take profit, IV change) and the
 //! calendar rules (DTE roll, time exit).
 //!
-//! Rules are pure: they read a [`PositionView`] (marks, Greeks, underlying,
-//! VIX, time, portfolio signal) and the position's [`ExitState`]; the
+//! Rules are pure: they read a [`PositionView`](crate::exits::PositionView) (marks, Greeks, underlying,
+//! VIX, time, portfolio signal) and the position's [`ExitState`](crate::exits::ExitState); the
 //! engine updates that state (the trailing stop's high-water mark) before
 //! the rules run, so every rule sees the same state.
 

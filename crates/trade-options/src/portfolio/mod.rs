@@ -1,12 +1,12 @@
 //! Portfolio Greeks and limits across option structures.
 //!
-//! [`PositionRisk`] is what one open (or proposed) structure contributes:
+//! [`PositionRisk`](crate::portfolio::PositionRisk) is what one open (or proposed) structure contributes:
 //! its Greeks for the whole position, its maximum loss at risk, its open
-//! P&L. [`exposure`] sums a [`PortfolioBook`] into an [`Exposure`], with
+//! P&L. [`exposure`](crate::portfolio::exposure) sums a [`PortfolioBook`](crate::portfolio::PortfolioBook) into an [`Exposure`](crate::portfolio::Exposure), with
 //! delta and gamma beta-weighted into shares of the benchmark (SPY by
-//! default). [`check_entry`] is the pure pre-trade gate for a new
-//! structure: it approves, or refuses with a typed [`Refusal`] naming the
-//! limit and the numbers. [`assess`] finds the limits the current book
+//! default). [`check_entry`](crate::portfolio::check_entry) is the pure pre-trade gate for a new
+//! structure: it approves, or refuses with a typed [`Refusal`](crate::portfolio::Refusal) naming the
+//! limit and the numbers. [`assess`](crate::portfolio::assess) finds the limits the current book
 //! breaches and ranks the positions riskiest first, which feeds exit rule
 //! 11 ([`crate::exits`]).
 //!

@@ -1,7 +1,7 @@
 //! Builders that turn a rule ("short put at 16 delta, $5 wings") and the
-//! quotes of one expiry into a validated [`Structure`](super::Structure).
+//! quotes of one expiry into a validated [`Structure`](crate::structure::Structure).
 //!
-//! Every builder ends in [`Structure::new`](super::Structure::new), so a
+//! Every builder ends in [`Structure::new`](crate::structure::Structure::new), so a
 //! built structure has passed the same checks as a hand-written one (no
 //! crossed strikes, one expiry, defined risk), and then checks the
 //! economics it was asked for (minimum credit, maximum width or debit).
