@@ -8,5 +8,8 @@
 
 // Module summaries are the first lines of their `//!` docs (an outer `///`
 // here would make rustdoc resolve their links from the crate root).
+pub mod exits;
 pub mod occ;
+pub mod portfolio;
 pub mod pricing;
+pub mod structure;
