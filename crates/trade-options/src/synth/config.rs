@@ -142,6 +142,15 @@ impl Default for TermStructure {
 /// skew makes puts (low strikes) richer than calls. `x` is held within
 /// `±max_x` and the factor at or above `min_factor`, so far wings stay
 /// finite and positive.
+///
+/// Allowed shapes: `skew <= 0`, and `curvature <= min(1/max_x²,
+/// −skew/(2·max_x))`. Why: with `f = 1 + bx + cx²` and `σ = a·f`, the
+/// Black-Scholes `d1 = −x/σ + σ√T/2` (at fixed T) falls with the strike
+/// exactly when `(b + 2cx)(x/f + a²f√T/2) <= 1`. The two bounds make
+/// `b + 2cx <= 0` on the whole clamped range (the smile never rises on the
+/// call side) and `c x² <= 1` (the put wing never curves up faster than
+/// the moneyness grows), which together keep the delta of every generated
+/// quote monotone in strike for any maturity and volatility level.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Smile {
@@ -320,9 +329,11 @@ impl SynthConfig {
         within("vol.term.long_run_vol", v.term.long_run_vol, 0.01, 2.0)?;
         within("vol.term.kappa", v.term.kappa, 0.0, 50.0)?;
         within("vol.term.reference_days", v.term.reference_days, 1.0, 365.0)?;
-        within("vol.smile.skew", v.smile.skew, -10.0, 10.0)?;
-        within("vol.smile.curvature", v.smile.curvature, 0.0, 50.0)?;
+        within("vol.smile.skew", v.smile.skew, -10.0, 0.0)?;
         within("vol.smile.max_x", v.smile.max_x, 0.0, 5.0)?;
+        let m = v.smile.max_x.max(1e-9);
+        let limit = (1.0 / (m * m)).min(-v.smile.skew / (2.0 * m));
+        within("vol.smile.curvature", v.smile.curvature, 0.0, limit)?;
         within("vol.smile.min_factor", v.smile.min_factor, 0.05, 1.0)?;
         let s = &self.spread;
         within("spread.base", s.base, 0.0, 10.0)?;
@@ -392,6 +403,9 @@ mod tests {
             "rate = 0.9",
             "[vol]\nfloor = 0.0",
             "[vol.smile]\nmin_factor = 0.0",
+            "[vol.smile]\nskew = 0.5",
+            "[vol.smile]\nskew = -1.0\ncurvature = 0.6",
+            "[vol.smile]\nskew = -3.0\ncurvature = 1.2",
             "[spread]\nmin_ticks = 0",
             "[dte]\nmin = 10\nmax = 5",
             "[strikes]\nmin_abs_delta = 0.6\nmax_abs_delta = 0.4",
