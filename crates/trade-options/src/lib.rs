@@ -6,9 +6,6 @@
 //! Pricing is `f64` (models are approximations); money that is booked
 //! (premiums, commissions, P&L) stays in `trade_core`'s fixed-point types.
 
-/// Option chains: quotes, snapshots, validation, real chain files, the
-/// Parquet chain store.
 pub mod chain;
 pub mod pricing;
-/// Synthetic option chains for dates without real ones.
 pub mod synth;

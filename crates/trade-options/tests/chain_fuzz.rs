@@ -13,10 +13,14 @@ use trade_core::Price;
 use trade_options::chain::{ChainFileSpec, LoadedChains, Preset, RowPolicy, read_chain_csv};
 
 fn specs() -> Vec<ChainFileSpec> {
-    let mut v: Vec<ChainFileSpec> = [Preset::CboeEod1545, Preset::CboeEod, Preset::IvolatilityRawiv]
-        .into_iter()
-        .map(ChainFileSpec::preset)
-        .collect();
+    let mut v: Vec<ChainFileSpec> = [
+        Preset::CboeEod1545,
+        Preset::CboeEod,
+        Preset::IvolatilityRawiv,
+    ]
+    .into_iter()
+    .map(ChainFileSpec::preset)
+    .collect();
     v.push(
         toml::from_str("preset = \"yfinance\"\nunderlying = \"SPY\"\nquote_date = \"2025-08-26\"")
             .unwrap(),

@@ -13,7 +13,9 @@ use trade_options::chain::{
 use trade_options::pricing::Bsm;
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/options").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/options")
+        .join(rel)
 }
 
 fn spec(text: &str) -> ChainFileSpec {
@@ -43,7 +45,11 @@ fn ivolatility_rawiv_spx() {
     assert_eq!(r.dropped(), 1);
     // The one zero-ask row: 1/4/11 SPX Dec-2011 2250 put, bid 0 ask 0.
     let ex = &r.examples()[0];
-    assert!(ex.location.ends_with("SPX_ivolatility_RawIV_2011-01-03_07.csv:2965"), "{ex}");
+    assert!(
+        ex.location
+            .ends_with("SPX_ivolatility_RawIV_2011-01-03_07.csv:2965"),
+        "{ex}"
+    );
     let dates: Vec<_> = out.snapshots.iter().map(|s| s.date()).collect();
     assert_eq!(
         dates,
@@ -93,8 +99,18 @@ fn ivolatility_rawiv_spx() {
         vol: iv,
     }
     .greeks();
-    assert!((model.vega / g.vega - 1.0).abs() < 0.02, "{} vs {}", model.vega, g.vega);
-    assert!((model.delta / g.delta - 1.0).abs() < 0.02, "{} vs {}", model.delta, g.delta);
+    assert!(
+        (model.vega / g.vega - 1.0).abs() < 0.02,
+        "{} vs {}",
+        model.vega,
+        g.vega
+    );
+    assert!(
+        (model.delta / g.delta - 1.0).abs() < 0.02,
+        "{} vs {}",
+        model.delta,
+        g.delta
+    );
 }
 
 /// Cboe "EOD with calcs" tiny sample: 6 rows, 3 dates, quotes at 15:45.
@@ -115,15 +131,26 @@ fn cboe_eod_1545_tiny() {
     assert_eq!(s.ts().to_string(), "2016-01-04T20:45:00Z"); // 15:45 New York
     assert_eq!(s.underlying_price(), p("2003.82"));
     let call = s
-        .quote(&ContractKey::new(date(2016, 1, 8), p("700"), OptionRight::Call))
+        .quote(&ContractKey::new(
+            date(2016, 1, 8),
+            p("700"),
+            OptionRight::Call,
+        ))
         .unwrap();
     assert_eq!((call.bid, call.ask), (p("1299.60"), p("1305.30")));
     assert_eq!(call.iv, None);
     assert_eq!(call.greeks, None);
     let put = s
-        .quote(&ContractKey::new(date(2016, 1, 8), p("700"), OptionRight::Put))
+        .quote(&ContractKey::new(
+            date(2016, 1, 8),
+            p("700"),
+            OptionRight::Put,
+        ))
         .unwrap();
-    assert_eq!((put.bid, put.ask, put.open_interest), (p("0"), p("0.05"), Some(350)));
+    assert_eq!(
+        (put.bid, put.ask, put.open_interest),
+        (p("0"), p("0.05"), Some(350))
+    );
 }
 
 /// Cboe DataShop EOD summary, VIX options of 2016-06-01.
@@ -164,7 +191,11 @@ fn cboe_eod_vix_unfiltered_counts_duplicates_and_bound_violations() {
     let r = &out.report;
     assert_eq!(r.count(Issue::Duplicate), 158, "{r}");
     assert!(r.count(Issue::BelowIntrinsic) > 0, "{r}");
-    let dup = r.examples().iter().find(|e| e.issue == Issue::Duplicate).unwrap();
+    let dup = r
+        .examples()
+        .iter()
+        .find(|e| e.issue == Issue::Duplicate)
+        .unwrap();
     // BVZ 2016-06-15 10 call (line 154) comes before the VIX one (line 212).
     assert!(dup.location.ends_with(":212"), "{dup}");
     assert!(dup.detail.contains("line 154"), "{dup}");
@@ -198,9 +229,16 @@ fn yfinance_spy_snapshot() {
     // goes to the earlier.
     assert_eq!(s.nearest_expiry(45), Some(date(2025, 10, 3)));
     let q = s
-        .quote(&ContractKey::new(date(2025, 10, 3), p("645"), OptionRight::Call))
+        .quote(&ContractKey::new(
+            date(2025, 10, 3),
+            p("645"),
+            OptionRight::Call,
+        ))
         .unwrap();
-    assert_eq!((q.bid, q.ask, q.last), (p("10.88"), p("10.93"), Some(p("10.87"))));
+    assert_eq!(
+        (q.bid, q.ask, q.last),
+        (p("10.88"), p("10.93"), Some(p("10.87")))
+    );
 }
 
 /// The same VIX file through a mapping of our own: the 15:45 columns, a
@@ -233,7 +271,11 @@ fn custom_column_mapping() {
     assert_eq!(snap.underlying_price(), p("14.575"));
     // Line 212: VIX 2016-06-15 10 C, bid_1545 5.1000, ask_1545 5.3000, volume 5.
     let q = snap
-        .quote(&ContractKey::new(date(2016, 6, 15), p("10"), OptionRight::Call))
+        .quote(&ContractKey::new(
+            date(2016, 6, 15),
+            p("10"),
+            OptionRight::Call,
+        ))
         .unwrap();
     assert_eq!((q.bid, q.ask, q.volume), (p("5.1"), p("5.3"), Some(5)));
 }
@@ -243,14 +285,17 @@ fn custom_column_mapping() {
 #[test]
 fn external_underlying_prices() {
     let s = spec("preset = \"ivolatility_rawiv\"\nunderlying_price = \"external\"");
-    let out = load_chain_file_with_prices(
-        &data("SPX_ivolatility_RawIV_2011-01-03_07.csv"),
-        &s,
-        &|d| (d != date(2011, 1, 7)).then(|| p("1270")),
-    )
-    .unwrap();
+    let out =
+        load_chain_file_with_prices(&data("SPX_ivolatility_RawIV_2011-01-03_07.csv"), &s, &|d| {
+            (d != date(2011, 1, 7)).then(|| p("1270"))
+        })
+        .unwrap();
     assert_eq!(out.snapshots.len(), 4);
-    assert!(out.snapshots.iter().all(|s| s.underlying_price() == p("1270")));
+    assert!(
+        out.snapshots
+            .iter()
+            .all(|s| s.underlying_price() == p("1270"))
+    );
     // python3: sum(x['date']=='1/7/11' for x in r) -> 1638
     assert_eq!(out.report.count(Issue::NoUnderlyingPrice), 1638);
     let err = load_chain_file(&data("SPX_ivolatility_RawIV_2011-01-03_07.csv"), &s).unwrap_err();

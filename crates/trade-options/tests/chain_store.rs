@@ -65,14 +65,33 @@ fn real_chains_round_trip_and_range_reads() {
     assert_eq!(written, vec![tmp.0.join("SPX").join("2011.parquet")]);
     assert_eq!(files_in(&tmp.0.join("SPX")), vec!["2011.parquet"]);
     let sym = Symbol::new("SPX").unwrap();
-    let all = store.read(&sym, date(2011, 1, 1), date(2011, 12, 31)).unwrap();
+    let all = store
+        .read(&sym, date(2011, 1, 1), date(2011, 12, 31))
+        .unwrap();
     assert_eq!(all, snaps);
-    let some = store.read(&sym, date(2011, 1, 4), date(2011, 1, 5)).unwrap();
+    let some = store
+        .read(&sym, date(2011, 1, 4), date(2011, 1, 5))
+        .unwrap();
     assert_eq!(some, snaps[1..3].to_vec());
-    assert!(store.read(&sym, date(2012, 1, 1), date(2013, 1, 1)).unwrap().is_empty());
-    assert!(store.read(&sym, date(2011, 1, 5), date(2011, 1, 4)).unwrap().is_empty());
+    assert!(
+        store
+            .read(&sym, date(2012, 1, 1), date(2013, 1, 1))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .read(&sym, date(2011, 1, 5), date(2011, 1, 4))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.dates(&sym).unwrap().len(), 5);
-    assert!(store.dates(&Symbol::new("SPY").unwrap()).unwrap().is_empty());
+    assert!(
+        store
+            .dates(&Symbol::new("SPY").unwrap())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -91,16 +110,26 @@ fn rewriting_a_date_replaces_it() {
         third.quotes()[..10].to_vec(),
     )
     .unwrap();
-    store.write(&[smaller.clone(), snaps[3].clone(), snaps[4].clone()]).unwrap();
+    store
+        .write(&[smaller.clone(), snaps[3].clone(), snaps[4].clone()])
+        .unwrap();
     let sym = Symbol::new("SPX").unwrap();
-    let all = store.read(&sym, date(2011, 1, 1), date(2011, 1, 31)).unwrap();
+    let all = store
+        .read(&sym, date(2011, 1, 1), date(2011, 1, 31))
+        .unwrap();
     assert_eq!(all.len(), 5);
     assert_eq!(all[2], smaller);
     assert_eq!(all[..2], snaps[..2]);
     assert_eq!(all[3..], snaps[3..]);
-    assert_eq!(files_in(&tmp.0.join("SPX")), vec!["2011.parquet"], "no temp files left");
+    assert_eq!(
+        files_in(&tmp.0.join("SPX")),
+        vec!["2011.parquet"],
+        "no temp files left"
+    );
     // Two snapshots of one date in one write is refused.
-    let err = store.write(&[snaps[0].clone(), snaps[0].clone()]).unwrap_err();
+    let err = store
+        .write(&[snaps[0].clone(), snaps[0].clone()])
+        .unwrap_err();
     assert!(err.to_string().contains("one per date"), "{err}");
 }
 
@@ -113,14 +142,23 @@ fn synthetic_years_split_by_file_and_month() {
     cfg.dte.max = 50;
     cfg.strikes.moneyness = 0.05;
     let generator = ChainGenerator::new(Symbol::new("SPY").unwrap(), cfg).unwrap();
-    let sessions = trade_calendar::Nyse.sessions(date(2019, 11, 1), date(2020, 2, 28)).unwrap();
+    let sessions = trade_calendar::Nyse
+        .sessions(date(2019, 11, 1), date(2020, 2, 28))
+        .unwrap();
     let snaps: Vec<ChainSnapshot> = sessions
         .iter()
         .step_by(5)
-        .map(|s| generator.generate(s.date, Price::from_cents(31_000), 15.0).unwrap())
+        .map(|s| {
+            generator
+                .generate(s.date, Price::from_cents(31_000), 15.0)
+                .unwrap()
+        })
         .collect();
     store.write(&snaps).unwrap();
-    assert_eq!(files_in(&tmp.0.join("SPY")), vec!["2019.parquet", "2020.parquet"]);
+    assert_eq!(
+        files_in(&tmp.0.join("SPY")),
+        vec!["2019.parquet", "2020.parquet"]
+    );
     // One row group per month.
     let f = std::fs::File::open(tmp.0.join("SPY/2019.parquet")).unwrap();
     let reader = parquet::file::reader::SerializedFileReader::new(f).unwrap();
@@ -147,7 +185,11 @@ fn foreign_files_are_refused_with_their_path() {
     std::fs::write(dir.join("2020.parquet"), b"not parquet at all").unwrap();
     let store = ChainStore::new(&tmp.0);
     let err = store
-        .read(&Symbol::new("SPY").unwrap(), date(2020, 1, 1), date(2020, 12, 31))
+        .read(
+            &Symbol::new("SPY").unwrap(),
+            date(2020, 1, 1),
+            date(2020, 12, 31),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("2020.parquet"), "{err}");
 }
@@ -163,12 +205,22 @@ fn quote_strategy() -> impl Strategy<Value = (u8, u32, bool, OptionQuote)> {
         proptest::option::of(any::<u64>()),
         proptest::option::of(any::<u64>()),
         proptest::option::of(0.01f64..3.0),
-        proptest::option::of((-1.0f64..1.0, 0.0f64..1.0, 0.0f64..500.0, -500.0f64..0.0, -50.0f64..50.0)),
+        proptest::option::of((
+            -1.0f64..1.0,
+            0.0f64..1.0,
+            0.0f64..500.0,
+            -500.0f64..0.0,
+            -50.0f64..50.0,
+        )),
         any::<bool>(),
     )
         .prop_map(|(e, k, put, bid, w, last, vol, oi, iv, g, modelled)| {
             let expiry = [date(2024, 1, 19), date(2024, 2, 16), date(2024, 3, 28)][e as usize];
-            let right = if put { OptionRight::Put } else { OptionRight::Call };
+            let right = if put {
+                OptionRight::Put
+            } else {
+                OptionRight::Call
+            };
             let q = OptionQuote {
                 key: ContractKey::new(expiry, Price::from_cents(i64::from(k) * 50), right),
                 bid: Price::from_raw(bid * 1000),
@@ -184,7 +236,11 @@ fn quote_strategy() -> impl Strategy<Value = (u8, u32, bool, OptionQuote)> {
                     theta,
                     rho,
                 }),
-                source: if modelled { QuoteSource::Modelled } else { QuoteSource::Real },
+                source: if modelled {
+                    QuoteSource::Modelled
+                } else {
+                    QuoteSource::Real
+                },
             };
             (e, k, put, q)
         })

@@ -73,12 +73,18 @@ fn every_crafted_problem_is_counted_under_its_name_and_line() {
     assert_eq!(r.kept, 6, "{r}");
 
     let s = &out.snapshots[0];
-    let k = |strike: i64, right| ContractKey::new(date(2024, 2, 16), Price::from_cents(strike * 100), right);
+    let k = |strike: i64, right| {
+        ContractKey::new(date(2024, 2, 16), Price::from_cents(strike * 100), right)
+    };
     // The first of the duplicates is the one kept.
     let first = s.quote(&k(470, OptionRight::Call)).unwrap();
     assert_eq!(first.bid, Price::from_cents(500));
     // NaN / negative / implausible IV: quote kept, IV and Greeks gone.
-    for key in [k(480, OptionRight::Put), k(485, OptionRight::Call), k(490, OptionRight::Call)] {
+    for key in [
+        k(480, OptionRight::Put),
+        k(485, OptionRight::Call),
+        k(490, OptionRight::Call),
+    ] {
         let q = s.quote(&key).unwrap();
         assert_eq!((q.iv, q.greeks), (None, None), "{key}");
     }
@@ -114,9 +120,13 @@ fn example_count_is_bounded_per_issue() {
     // 40 crossed rows: all counted, three examples kept (the default).
     let mut csv = String::from("date,exp,strike,cp,bid,ask,iv,delta,gamma,vega,theta,rho,spot\n");
     for i in 0..40 {
-        csv.push_str(&format!("2024-01-02,2024-02-16,{},C,2,1,0.2,0.5,0.01,1,1,1,470\n", 400 + i));
+        csv.push_str(&format!(
+            "2024-01-02,2024-02-16,{},C,2,1,0.2,0.5,0.01,1,1,1,470\n",
+            400 + i
+        ));
     }
-    let out = trade_options::chain::read_chain_csv(csv.as_bytes(), "many.csv", &spec(), None).unwrap();
+    let out =
+        trade_options::chain::read_chain_csv(csv.as_bytes(), "many.csv", &spec(), None).unwrap();
     assert_eq!(out.report.count(Issue::Crossed), 40);
     assert_eq!(out.report.examples().len(), 3);
     assert_eq!(out.report.examples()[2].location, "many.csv:4");
@@ -139,8 +149,17 @@ fn unparseable_rows_error_or_skip_by_policy() {
     s.on_bad_row = Some(RowPolicy::Skip);
     let out = trade_options::chain::read_chain_csv(csv.as_bytes(), "bad.csv", &s, None).unwrap();
     assert_eq!(out.report.count(Issue::Malformed), 2);
-    let lines: Vec<_> = out.report.examples().iter().map(|e| e.location.clone()).collect();
+    let lines: Vec<_> = out
+        .report
+        .examples()
+        .iter()
+        .map(|e| e.location.clone())
+        .collect();
     assert_eq!(lines, vec!["bad.csv:3", "bad.csv:4"]);
-    assert!(out.report.examples()[1].detail.contains("quote date"), "{:?}", out.report.examples());
+    assert!(
+        out.report.examples()[1].detail.contains("quote date"),
+        "{:?}",
+        out.report.examples()
+    );
     assert_eq!(out.report.kept, 1);
 }

@@ -52,7 +52,14 @@ fn session(i: usize) -> Date {
     all[i % all.len()].date
 }
 
-fn config(skew: f64, curvature: f64, rate: f64, q: f64, dte_max: i32, moneyness: f64) -> SynthConfig {
+fn config(
+    skew: f64,
+    curvature: f64,
+    rate: f64,
+    q: f64,
+    dte_max: i32,
+    moneyness: f64,
+) -> SynthConfig {
     let mut c = SynthConfig::default();
     c.vol.smile.skew = skew;
     c.vol.smile.curvature = curvature;
@@ -63,7 +70,11 @@ fn config(skew: f64, curvature: f64, rate: f64, q: f64, dte_max: i32, moneyness:
     c
 }
 
-fn check_chain(snap: &ChainSnapshot, generator: &ChainGenerator, style: ExerciseStyle) -> Result<(), TestCaseError> {
+fn check_chain(
+    snap: &ChainSnapshot,
+    generator: &ChainGenerator,
+    style: ExerciseStyle,
+) -> Result<(), TestCaseError> {
     let s = snap.underlying_price().to_f64();
     let cfg = generator.config();
     let ticks = generator.rules().tick_rule(snap.date());
@@ -72,7 +83,13 @@ fn check_chain(snap: &ChainSnapshot, generator: &ChainGenerator, style: Exercise
     // 1. Quote sanity and validation.
     for quote in snap.quotes() {
         prop_assert!(quote.bid >= Price::ZERO);
-        prop_assert!(quote.bid < quote.ask, "{} {} {}", quote.key, quote.bid, quote.ask);
+        prop_assert!(
+            quote.bid < quote.ask,
+            "{} {} {}",
+            quote.key,
+            quote.bid,
+            quote.ask
+        );
         prop_assert!(quote.bid.is_on_tick(ticks.below_3) && quote.ask.is_on_tick(ticks.below_3));
         prop_assert_eq!(quote.source, QuoteSource::Modelled);
         prop_assert!(quote.iv.is_some_and(|v| v.is_finite() && v > 0.0));
@@ -170,7 +187,7 @@ proptest! {
     ) {
         let mut rules = ListingRules::spy();
         rules.style = ExerciseStyle::European;
-        let generator = spy(config(-2.2, 1.0, rate, q, 45, 0.15)).with_rules(rules);
+        let generator = spy(config(-2.6, 0.0, rate, q, 45, 0.15)).with_rules(rules);
         let snap = generator.generate(session(day), Price::from_cents(spot_cents), vix).unwrap();
         check_chain(&snap, &generator, ExerciseStyle::European)?;
     }
@@ -211,17 +228,34 @@ fn atm_vol_follows_the_vix() {
         let surface = VolSurface::from_vix(&cfg.vol, vix);
         let r = cfg.rate_on(d);
         let fwd = 510.0 * ((r - cfg.dividend_yield) * t).exp();
-        let atm_quote = snap.nearest_strike(expiry, OptionRight::Call, Price::from_f64(fwd).unwrap()).unwrap();
+        let atm_quote = snap
+            .nearest_strike(expiry, OptionRight::Call, Price::from_f64(fwd).unwrap())
+            .unwrap();
         let k = atm_quote.key.strike.to_f64();
-        let iv = implied_vol_bsm(OptionRight::Call, atm_quote.mid().to_f64(), 510.0, k, t, r, cfg.dividend_yield).unwrap();
+        let iv = implied_vol_bsm(
+            OptionRight::Call,
+            atm_quote.mid().to_f64(),
+            510.0,
+            k,
+            t,
+            r,
+            cfg.dividend_yield,
+        )
+        .unwrap();
         let vega = atm_quote.greeks.unwrap().vega;
         let tol = atm_quote.spread().to_f64() / 2.0 / vega + 1e-6;
         let want = surface.vol(t, fwd, k);
-        assert!((iv - want).abs() <= tol, "vix {vix}: implied {iv} vs surface {want} (tol {tol})");
+        assert!(
+            (iv - want).abs() <= tol,
+            "vix {vix}: implied {iv} vs surface {want} (tol {tol})"
+        );
         assert!((atm_quote.iv.unwrap() - want).abs() < 1e-12);
         // 25..35 days from the 30-day reference: the term structure moves
         // ATM by well under a vol point.
-        assert!((surface.atm_vol(t) - 0.8 * vix / 100.0).abs() < 0.01, "vix {vix}");
+        assert!(
+            (surface.atm_vol(t) - cfg.vol.vix_scale * vix / 100.0).abs() < 0.01,
+            "vix {vix}"
+        );
         assert!(iv > last_atm, "ATM vol must rise with the VIX");
         last_atm = iv;
     }
@@ -234,11 +268,18 @@ fn windows_restrict_what_is_generated() {
     cfg.dte.max = 60;
     cfg.strikes.moneyness = 0.15;
     let generator = spy(cfg);
-    let snap = generator.generate(date(2025, 8, 26), Price::from_cents(64_575), 14.62).unwrap();
+    let snap = generator
+        .generate(date(2025, 8, 26), Price::from_cents(64_575), 14.62)
+        .unwrap();
     // Listed on 2025-08-26 with 30..60 days: 09-26, 09-30, 10-03, 10-17.
     assert_eq!(
         snap.expiries(),
-        &[date(2025, 9, 26), date(2025, 9, 30), date(2025, 10, 3), date(2025, 10, 17)]
+        &[
+            date(2025, 9, 26),
+            date(2025, 9, 30),
+            date(2025, 10, 3),
+            date(2025, 10, 17)
+        ]
     );
     // $1 strikes within 10% of 645.75 (582..710), $5 strikes beyond to 15%
     // (550..740): 129 + 7 + 6 = 142 strikes, two rights, four expiries.
@@ -246,7 +287,9 @@ fn windows_restrict_what_is_generated() {
     assert_eq!(snap.provenance().modelled, snap.len());
     assert_eq!(snap.ts().to_string(), "2025-08-26T20:00:00Z");
     // Deterministic.
-    let again = generator.generate(date(2025, 8, 26), Price::from_cents(64_575), 14.62).unwrap();
+    let again = generator
+        .generate(date(2025, 8, 26), Price::from_cents(64_575), 14.62)
+        .unwrap();
     assert_eq!(snap, again);
 }
 
@@ -263,7 +306,10 @@ fn bad_inputs_are_errors_not_panics() {
         Err(SynthError::BadInput(_))
     ));
     for vix in [f64::NAN, 0.0, -3.0, f64::INFINITY] {
-        assert!(matches!(generator.generate(date(2024, 3, 1), spot, vix), Err(SynthError::BadInput(_))));
+        assert!(matches!(
+            generator.generate(date(2024, 3, 1), spot, vix),
+            Err(SynthError::BadInput(_))
+        ));
     }
     assert!(matches!(
         generator.generate(date(2040, 3, 1), spot, 15.0),
@@ -278,15 +324,32 @@ fn bad_inputs_are_errors_not_panics() {
 fn ticks_follow_the_era() {
     let generator = spy(SynthConfig::default());
     // 2006: nickels below $3, dimes above.
-    let snap = generator.generate(date(2006, 3, 1), Price::from_cents(12_900), 12.0).unwrap();
+    let snap = generator
+        .generate(date(2006, 3, 1), Price::from_cents(12_900), 12.0)
+        .unwrap();
     for q in snap.quotes() {
         assert!(q.bid.is_on_tick(Price::from_cents(5)) && q.ask.is_on_tick(Price::from_cents(5)));
         if q.bid >= Price::from_cents(300) {
-            assert!(q.bid.is_on_tick(Price::from_cents(10)), "{} {}", q.key, q.bid);
+            assert!(
+                q.bid.is_on_tick(Price::from_cents(10)),
+                "{} {}",
+                q.key,
+                q.bid
+            );
         }
     }
-    assert!(snap.quotes().iter().all(|q| q.spread() >= Price::from_cents(5)));
+    assert!(
+        snap.quotes()
+            .iter()
+            .all(|q| q.spread() >= Price::from_cents(5))
+    );
     // 2015: pennies at every price.
-    let snap = generator.generate(date(2015, 3, 2), Price::from_cents(21_100), 14.0).unwrap();
-    assert!(snap.quotes().iter().any(|q| !q.ask.is_on_tick(Price::from_cents(5))));
+    let snap = generator
+        .generate(date(2015, 3, 2), Price::from_cents(21_100), 14.0)
+        .unwrap();
+    assert!(
+        snap.quotes()
+            .iter()
+            .any(|q| !q.ask.is_on_tick(Price::from_cents(5)))
+    );
 }

@@ -22,7 +22,10 @@ fn cboe_vix_history_loads() {
     assert_eq!(vix.close(date(2004, 6, 11)), Some(15.04));
     // Weekends fall back to the Friday.
     assert_eq!(vix.close(date(2025, 8, 23)), None);
-    assert_eq!(vix.close_on_or_before(date(2025, 8, 23)), Some((date(2025, 8, 22), 14.22)));
+    assert_eq!(
+        vix.close_on_or_before(date(2025, 8, 23)),
+        Some((date(2025, 8, 22), 14.22))
+    );
     let err = VixSeries::load(&path.with_file_name("nope.csv")).unwrap_err();
     assert!(err.to_string().contains("nope.csv"), "{err}");
 }

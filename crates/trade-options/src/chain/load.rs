@@ -16,8 +16,8 @@ use super::error::ChainError;
 use super::quote::{ContractKey, QuoteGreeks, QuoteSource};
 use super::snapshot::ChainSnapshot;
 use super::spec::{
-    ChainFileSpec, ColumnRef, PerUnit, Resolved, RowPolicy, ThetaUnit, UnderlyingPrice,
-    parse_date, symbol_of,
+    ChainFileSpec, ColumnRef, PerUnit, Resolved, RowPolicy, ThetaUnit, UnderlyingPrice, parse_date,
+    symbol_of,
 };
 use super::validate::{Issue, RawQuote, ValidationReport, validate_quotes};
 
@@ -136,9 +136,7 @@ pub fn read_chain_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(line_before, csv::Position::line);
+                let line = e.position().map_or(line_before, csv::Position::line);
                 // The tokenizer cannot resume reliably after an error.
                 return Err(malformed(file, line, e.to_string()));
             }
@@ -328,7 +326,10 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn column(&self, i: usize) -> String {
-        self.header.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1))
+        self.header
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", i + 1))
     }
 
     fn err(&self, i: usize, expected: &str, found: &str) -> ChainError {
@@ -475,9 +476,19 @@ fn parse_row(row: &Row<'_>, plan: &Resolved, cols: &Cols) -> Result<Parsed, Chai
         })
         .ok_or_else(|| row.err(cols.strike, "a strike price such as 450 or 452.5", t))?;
     let t = row.text(cols.right)?;
-    let right = if plan.rights.call.iter().any(|c| c.trim().eq_ignore_ascii_case(t)) {
+    let right = if plan
+        .rights
+        .call
+        .iter()
+        .any(|c| c.trim().eq_ignore_ascii_case(t))
+    {
         OptionRight::Call
-    } else if plan.rights.put.iter().any(|c| c.trim().eq_ignore_ascii_case(t)) {
+    } else if plan
+        .rights
+        .put
+        .iter()
+        .any(|c| c.trim().eq_ignore_ascii_case(t))
+    {
         OptionRight::Put
     } else {
         return Err(row.err(
@@ -629,8 +640,14 @@ fn implied_by_parity(date: Date, raw: &[RawQuote]) -> Option<Price> {
         })?;
     let mut calls: BTreeMap<Price, i128> = BTreeMap::new();
     let mut puts: BTreeMap<Price, i128> = BTreeMap::new();
-    for r in raw.iter().filter(two_sided).filter(|r| r.key.expiry == expiry) {
-        let (Some(b), Some(a)) = (r.bid, r.ask) else { continue };
+    for r in raw
+        .iter()
+        .filter(two_sided)
+        .filter(|r| r.key.expiry == expiry)
+    {
+        let (Some(b), Some(a)) = (r.bid, r.ask) else {
+            continue;
+        };
         let mid2 = i128::from(b.raw()) + i128::from(a.raw()); // 2 x mid
         match r.key.right {
             OptionRight::Call => calls.entry(r.key.strike).or_insert(mid2),
@@ -681,12 +698,20 @@ mod tests {
         let out = read_chain_csv(csv.as_bytes(), "mem.csv", &spec(), None).unwrap();
         assert_eq!(out.snapshots.len(), 2);
         assert_eq!(out.snapshots[0].len(), 2);
-        assert_eq!(out.snapshots[0].underlying_price(), "470.5".parse().unwrap());
+        assert_eq!(
+            out.snapshots[0].underlying_price(),
+            "470.5".parse().unwrap()
+        );
         assert_eq!(out.snapshots[1].len(), 1);
         assert_eq!(out.report.count(Issue::Crossed), 1);
         assert_eq!(out.report.count(Issue::BadIv), 1);
         assert_eq!(out.report.rows, 4);
-        let crossed = out.report.examples().iter().find(|e| e.issue == Issue::Crossed).unwrap();
+        let crossed = out
+            .report
+            .examples()
+            .iter()
+            .find(|e| e.issue == Issue::Crossed)
+            .unwrap();
         assert_eq!(crossed.location, "mem.csv:4");
         // 2024-01-02 is a full session: the snapshot is stamped at 16:00 New York.
         assert_eq!(out.snapshots[0].ts().to_string(), "2024-01-02T21:00:00Z");
@@ -697,21 +722,38 @@ mod tests {
         let csv = format!("{HEADER}2024-01-02,2024-02-16,abc,C,5.00,5.10,0.15,470.5\n");
         let err = read_chain_csv(csv.as_bytes(), "mem.csv", &spec(), None).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("mem.csv:2: column \"strike\": expected a strike price"), "{msg}");
+        assert!(
+            msg.starts_with("mem.csv:2: column \"strike\": expected a strike price"),
+            "{msg}"
+        );
         assert!(msg.contains("\"abc\""), "{msg}");
 
         let csv = format!("{HEADER}2024-01-02,2024-02-16,470,X,5.00,5.10,0.15,470.5\n");
-        let msg = read_chain_csv(csv.as_bytes(), "mem.csv", &spec(), None).unwrap_err().to_string();
-        assert!(msg.contains("column \"cp\"") && msg.contains("call code"), "{msg}");
+        let msg = read_chain_csv(csv.as_bytes(), "mem.csv", &spec(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("column \"cp\"") && msg.contains("call code"),
+            "{msg}"
+        );
 
         let csv = format!("{HEADER}2024-01-02,2024-02-16,470,C\n");
-        let msg = read_chain_csv(csv.as_bytes(), "mem.csv", &spec(), None).unwrap_err().to_string();
-        assert!(msg.starts_with("mem.csv:2: 4 fields, the header has 8"), "{msg}");
+        let msg = read_chain_csv(csv.as_bytes(), "mem.csv", &spec(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("mem.csv:2: 4 fields, the header has 8"),
+            "{msg}"
+        );
 
-        let msg = read_chain_csv(b"date,exp,spot\n", "mem.csv", &spec(), None).unwrap_err().to_string();
+        let msg = read_chain_csv(b"date,exp,spot\n", "mem.csv", &spec(), None)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("no column \"strike\" for strike"), "{msg}");
 
-        let msg = read_chain_csv(b"", "mem.csv", &spec(), None).unwrap_err().to_string();
+        let msg = read_chain_csv(b"", "mem.csv", &spec(), None)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("empty file"), "{msg}");
     }
 
@@ -750,6 +792,9 @@ mod tests {
             mk("640", OptionRight::Call, "7.50", "7.60"),
             mk("640", OptionRight::Put, "1.20", "1.22"),
         ];
-        assert_eq!(implied_by_parity(date(2025, 8, 26), &raw), Some("646.10".parse().unwrap()));
+        assert_eq!(
+            implied_by_parity(date(2025, 8, 26), &raw),
+            Some("646.10".parse().unwrap())
+        );
     }
 }

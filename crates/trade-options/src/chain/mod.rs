@@ -16,6 +16,33 @@
 //! - [`ChainStore`]: snapshots kept as Parquet, one file per underlying
 //!   and year, written atomically, read by date range.
 //!
+//! ```
+//! use jiff::civil::date;
+//! use trade_core::{OptionRight, Price};
+//! use trade_options::chain::{ChainFileSpec, ContractKey, Issue, read_chain_csv};
+//!
+//! let spec: ChainFileSpec = toml::from_str(r#"
+//!     underlying = "SPY"
+//!     underlying_price = { column = "spot" }
+//!     [columns]
+//!     quote_date = "date"
+//!     expiry = "exp"
+//!     strike = "strike"
+//!     right = "cp"
+//!     bid = "bid"
+//!     ask = "ask"
+//! "#)?;
+//! let csv = "date,exp,strike,cp,bid,ask,spot\n\
+//!            2024-01-02,2024-02-16,470,C,5.00,5.10,470.50\n\
+//!            2024-01-02,2024-02-16,470,P,5.20,5.10,470.50\n";
+//! let out = read_chain_csv(csv.as_bytes(), "mem.csv", &spec, None)?;
+//! assert_eq!(out.report.count(Issue::Crossed), 1); // the put, line 3
+//! let chain = &out.snapshots[0];
+//! let key = ContractKey::new(date(2024, 2, 16), "470".parse()?, OptionRight::Call);
+//! assert_eq!(chain.mid(&key), Some("5.05".parse::<Price>()?));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Synthetic chains (for dates without real ones) are in
 //! [`crate::synth`]; they produce the same [`ChainSnapshot`] with
 //! [`QuoteSource::Modelled`] quotes.
@@ -44,7 +71,9 @@ pub use spec::{
     RowPolicy, ThetaUnit, UnderlyingPrice,
 };
 pub use store::{ChainStore, STORE_FORMAT};
-pub use validate::{Issue, IssueExample, RawQuote, ValidationReport, ValidationRules, validate_quotes};
+pub use validate::{
+    Issue, IssueExample, RawQuote, ValidationReport, ValidationRules, validate_quotes,
+};
 
 pub(crate) use snapshot::days_between;
 pub(crate) use spec::parse_date as parse_date_text;

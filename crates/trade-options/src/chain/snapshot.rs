@@ -2,6 +2,9 @@
 //! by contract, with an expiry index so that the lookups a strategy makes
 //! on every decision (expiries, the strikes of one expiry, one contract's
 //! quote) are slices and binary searches, never scans of the whole chain.
+//! Chains are often ragged (a strike quoted for calls but not puts, gaps
+//! in the ladder, dropped quotes): a contract that is not there is `None`,
+//! never a default.
 
 use std::ops::Range;
 
@@ -66,7 +69,7 @@ impl ChainSnapshot {
             return Err(SnapshotError::BadUnderlying(underlying_price));
         }
         if !quotes.windows(2).all(|w| w[0].key < w[1].key) {
-            quotes.sort_by(|a, b| a.key.cmp(&b.key));
+            quotes.sort_by_key(|q| q.key);
             if let Some(w) = quotes.windows(2).find(|w| w[0].key == w[1].key) {
                 return Err(SnapshotError::Duplicate(w[0].key));
             }
@@ -292,7 +295,10 @@ mod tests {
         assert_eq!(s.expiry_quotes(a).len(), 4);
         assert_eq!(s.expiry_quotes(date(2024, 3, 15)).len(), 0);
         let puts: Vec<Price> = s.strikes(a, OptionRight::Put).collect();
-        assert_eq!(puts, vec![Price::from_cents(46_900), Price::from_cents(47_000)]);
+        assert_eq!(
+            puts,
+            vec![Price::from_cents(46_900), Price::from_cents(47_000)]
+        );
         let key = ContractKey::new(b, Price::from_cents(47_000), OptionRight::Call);
         assert_eq!(s.quote(&key).map(|q| q.key), Some(key));
         let missing = ContractKey::new(b, Price::from_cents(47_100), OptionRight::Call);
@@ -306,7 +312,13 @@ mod tests {
             .nearest_strike(a, OptionRight::Put, Price::from_cents(46_960))
             .unwrap();
         assert_eq!(near.key.strike, Price::from_cents(47_000));
-        assert_eq!(s.provenance(), Provenance { real: 6, modelled: 0 });
+        assert_eq!(
+            s.provenance(),
+            Provenance {
+                real: 6,
+                modelled: 0
+            }
+        );
     }
 
     #[test]
@@ -321,13 +333,24 @@ mod tests {
             vec![q(a, 100, OptionRight::Call), q(a, 100, OptionRight::Call)],
         );
         assert!(matches!(dup, Err(SnapshotError::Duplicate(_))));
-        let bad = ChainSnapshot::new(sym, date(2024, 1, 2), Timestamp::from_secs(0), Price::ZERO, vec![]);
+        let bad = ChainSnapshot::new(
+            sym,
+            date(2024, 1, 2),
+            Timestamp::from_secs(0),
+            Price::ZERO,
+            vec![],
+        );
         assert!(matches!(bad, Err(SnapshotError::BadUnderlying(_))));
     }
 
     #[test]
     fn civil_days_match_jiff() {
-        for d in [date(1970, 1, 1), date(2000, 2, 29), date(2024, 12, 31), date(1899, 3, 1)] {
+        for d in [
+            date(1970, 1, 1),
+            date(2000, 2, 29),
+            date(2024, 12, 31),
+            date(1899, 3, 1),
+        ] {
             let want = d.since(date(1970, 1, 1)).unwrap().get_days();
             assert_eq!(epoch_days(d), want, "{d}");
         }

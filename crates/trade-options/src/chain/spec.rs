@@ -609,9 +609,10 @@ impl ChainFileSpec {
             ));
         }
         let underlying = match &self.underlying {
-            Some(u) => Some(symbol_of(u).ok_or_else(|| {
-                spec_err(format!("underlying {u:?} is not a valid symbol"))
-            })?),
+            Some(u) => Some(
+                symbol_of(u)
+                    .ok_or_else(|| spec_err(format!("underlying {u:?} is not a valid symbol")))?,
+            ),
             None => None,
         };
         if underlying.is_none() && columns.underlying_symbol.is_none() {
@@ -631,7 +632,9 @@ impl ChainFileSpec {
         if let UnderlyingPrice::Fixed(p) = &underlying_price
             && *p <= Price::ZERO
         {
-            return Err(spec_err(format!("underlying_price.fixed {p} must be positive")));
+            return Err(spec_err(format!(
+                "underlying_price.fixed {p} must be positive"
+            )));
         }
         let delimiter = match self.delimiter {
             None => b',',
@@ -647,22 +650,30 @@ impl ChainFileSpec {
         }
         let rights = self.rights.clone().unwrap_or_default();
         if rights.call.is_empty() || rights.put.is_empty() {
-            return Err(spec_err("rights.call and rights.put need at least one code each".into()));
+            return Err(spec_err(
+                "rights.call and rights.put need at least one code each".into(),
+            ));
         }
-        if rights
-            .call
-            .iter()
-            .any(|c| rights.put.iter().any(|p| p.trim().eq_ignore_ascii_case(c.trim())))
-        {
+        if rights.call.iter().any(|c| {
+            rights
+                .put
+                .iter()
+                .any(|p| p.trim().eq_ignore_ascii_case(c.trim()))
+        }) {
             return Err(spec_err("a code is listed both as call and as put".into()));
         }
         self.validation.check().map_err(spec_err)?;
         let date_format = self.date_format.clone().unwrap_or_default();
-        for f in [Some(&date_format), self.expiry_format.as_ref()].into_iter().flatten() {
+        for f in [Some(&date_format), self.expiry_format.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             if let DateFormat::Pattern(p) = f
                 && jiff::fmt::strtime::format(p, jiff::civil::date(2024, 1, 2)).is_err()
             {
-                return Err(spec_err(format!("date format {p:?} is not a valid strftime pattern")));
+                return Err(spec_err(format!(
+                    "date format {p:?} is not a valid strftime pattern"
+                )));
             }
         }
         Ok(Resolved {
@@ -671,7 +682,10 @@ impl ChainFileSpec {
             roots: self.roots.clone(),
             delimiter,
             columns,
-            expiry_format: self.expiry_format.clone().unwrap_or_else(|| date_format.clone()),
+            expiry_format: self
+                .expiry_format
+                .clone()
+                .unwrap_or_else(|| date_format.clone()),
             date_format,
             quote_date: self.quote_date,
             quote_time: self
@@ -708,10 +722,7 @@ pub(crate) fn parse_date(format: &DateFormat, text: &str) -> Option<Date> {
 
 fn parse_date_auto(text: &str) -> Option<Date> {
     // Only the date part matters; a time after a space or `T` is ignored.
-    let date_part = text
-        .split(|c: char| c == ' ' || c == 'T')
-        .next()
-        .unwrap_or(text);
+    let date_part = text.split([' ', 'T']).next().unwrap_or(text);
     let num = |s: &str| -> Option<i32> {
         (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
             .then(|| s.parse().ok())
@@ -819,7 +830,13 @@ mod tests {
         )
         .unwrap();
         let r = custom.resolve().unwrap();
-        assert_eq!(r.quote_time, QuoteTime::At { hour: 15, minute: 45 });
+        assert_eq!(
+            r.quote_time,
+            QuoteTime::At {
+                hour: 15,
+                minute: 45
+            }
+        );
         assert_eq!(r.strike_divisor, 1000);
         assert!(r.validation.skip_zero_bid);
         assert_eq!(r.greek_units.vega, PerUnit::PerPoint);
@@ -830,19 +847,30 @@ mod tests {
     fn bad_specs_are_rejected_with_the_setting_named() {
         let bad_toml = [
             ("preset = \"ivolatility\"", "unknown variant"),
-            ("preset = \"yfinance\"\nunderlyng = \"SPY\"", "unknown field"),
+            (
+                "preset = \"yfinance\"\nunderlyng = \"SPY\"",
+                "unknown field",
+            ),
             ("quote_time = \"4pm\"", "quote_time"),
             ("date_format = \"MM/DD/YYYY\"", "strftime"),
             ("validation = { skip_zero_bids = true }", "unknown field"),
         ];
         for (text, want) in bad_toml {
-            let err = toml::from_str::<ChainFileSpec>(text).unwrap_err().to_string();
+            let err = toml::from_str::<ChainFileSpec>(text)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{text}: {err}");
         }
         let unresolvable = [
             ("preset = \"yfinance\"\nunderlying = \"SPY\"", "quote_date"),
-            ("preset = \"yfinance\"\nquote_date = \"2025-08-26\"", "underlying"),
-            ("underlying = \"SPY\"\nquote_date = \"2025-08-26\"", "no column for expiry"),
+            (
+                "preset = \"yfinance\"\nquote_date = \"2025-08-26\"",
+                "underlying",
+            ),
+            (
+                "underlying = \"SPY\"\nquote_date = \"2025-08-26\"",
+                "no column for expiry",
+            ),
             (
                 "preset = \"ivolatility_rawiv\"\nstrike_divisor = 0",
                 "strike_divisor",
@@ -851,8 +879,14 @@ mod tests {
                 "preset = \"ivolatility_rawiv\"\nrights = { call = [\"C\"], put = [\"c\"] }",
                 "both as call and as put",
             ),
-            ("preset = \"ivolatility_rawiv\"\nvalidation = { max_iv = -1.0 }", "max_iv"),
-            ("preset = \"ivolatility_rawiv\"\ndate_format = \"%Q\"", "strftime"),
+            (
+                "preset = \"ivolatility_rawiv\"\nvalidation = { max_iv = -1.0 }",
+                "max_iv",
+            ),
+            (
+                "preset = \"ivolatility_rawiv\"\ndate_format = \"%Q\"",
+                "strftime",
+            ),
         ];
         for (text, want) in unresolvable {
             let spec: ChainFileSpec = toml::from_str(text).unwrap();

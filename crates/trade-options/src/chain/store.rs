@@ -24,7 +24,8 @@
 //! [`STORE_FORMAT`].
 //!
 //! Writes go to a temporary file in the same directory, are synced, and
-//! are renamed into place: a reader never sees a half-written file.
+//! are renamed into place: a reader never sees a half-written file. A
+//! snapshot without quotes stores no rows (and so is not read back).
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -220,7 +221,11 @@ impl ChainStore {
         years.sort_unstable();
         let mut dates = Vec::new();
         for y in years {
-            dates.extend(read_file(&self.file_for(underlying, y), None)?.iter().map(ChainSnapshot::date));
+            dates.extend(
+                read_file(&self.file_for(underlying, y), None)?
+                    .iter()
+                    .map(ChainSnapshot::date),
+            );
         }
         Ok(dates)
     }
@@ -280,10 +285,14 @@ fn write_file(path: &Path, snapshots: &[&ChainSnapshot]) -> Result<(), ChainErro
         )]))
         .build();
     let schema = schema();
-    let mut writer = ArrowWriter::try_new(file.try_clone().map_err(|source| ChainError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?, schema.clone(), Some(props))
+    let mut writer = ArrowWriter::try_new(
+        file.try_clone().map_err(|source| ChainError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?,
+        schema.clone(),
+        Some(props),
+    )
     .map_err(|e| store_err(path, e))?;
     // One row group per calendar month: `flush` closes the group.
     let mut i = 0;
@@ -484,7 +493,9 @@ fn decode_batch(
     let (iv, delta, gamma, vega, theta, rho) = (f(12), f(13), f(14), f(15), f(16), f(17));
     let source = col(18).as_string::<i32>();
     let opt_f = |a: &arrow_array::Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
-    let (lo, hi) = range.map_or((i32::MIN, i32::MAX), |(a, b)| (epoch_days(a), epoch_days(b)));
+    let (lo, hi) = range.map_or((i32::MIN, i32::MAX), |(a, b)| {
+        (epoch_days(a), epoch_days(b))
+    });
     let mut cached: Option<(i32, Date)> = None;
     for i in 0..batch.num_rows() {
         let d = date.value(i);
@@ -494,15 +505,16 @@ fn decode_batch(
         let day = match cached {
             Some((n, day)) if n == d => day,
             _ => {
-                let day = date_from_epoch_days(d).ok_or_else(|| format!("row {i}: date {d} out of range"))?;
+                let day = date_from_epoch_days(d)
+                    .ok_or_else(|| format!("row {i}: date {d} out of range"))?;
                 cached = Some((d, day));
                 day
             }
         };
-        if current.as_ref().is_some_and(|p| p.date != day) {
-            if let Some(p) = current.take() {
-                out.push(p.finish()?);
-            }
+        if current.as_ref().is_some_and(|p| p.date != day)
+            && let Some(p) = current.take()
+        {
+            out.push(p.finish()?);
         }
         if current.is_none() {
             *current = Some(Pending {

@@ -197,7 +197,8 @@ impl ValidationRules {
             "validation.bound_tolerance must be >= 0",
         )?;
         ok(
-            self.bound_tolerance_frac.is_finite() && (0.0..0.5).contains(&self.bound_tolerance_frac),
+            self.bound_tolerance_frac.is_finite()
+                && (0.0..0.5).contains(&self.bound_tolerance_frac),
             "validation.bound_tolerance_frac must be within 0..0.5",
         )
     }
@@ -237,7 +238,13 @@ pub struct ValidationReport {
 impl ValidationReport {
     /// Records one occurrence; the example is kept if fewer than
     /// `max_examples` of that issue are kept already.
-    pub fn record(&mut self, issue: Issue, location: impl FnOnce() -> String, detail: impl FnOnce() -> String, max_examples: usize) {
+    pub fn record(
+        &mut self,
+        issue: Issue,
+        location: impl FnOnce() -> String,
+        detail: impl FnOnce() -> String,
+        max_examples: usize,
+    ) {
         let n = self.counts.entry(issue).or_insert(0);
         *n += 1;
         if *n <= max_examples as u64 {
@@ -514,7 +521,12 @@ fn check_analytics(
     if let Some(g) = greeks
         && !g.is_finite()
     {
-        report.record(Issue::BadGreeks, loc, || format!("{} greeks {g:?}", r.key), max_ex);
+        report.record(
+            Issue::BadGreeks,
+            loc,
+            || format!("{} greeks {g:?}", r.key),
+            max_ex,
+        );
         greeks = None;
     }
     (iv, greeks)
@@ -525,7 +537,13 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn raw(strike: &str, right: OptionRight, bid: Option<&str>, ask: Option<&str>, line: u64) -> RawQuote {
+    fn raw(
+        strike: &str,
+        right: OptionRight,
+        bid: Option<&str>,
+        ask: Option<&str>,
+        line: u64,
+    ) -> RawQuote {
         RawQuote {
             key: ContractKey::new(date(2024, 2, 16), strike.parse().unwrap(), right),
             bid: bid.map(|b| b.parse().unwrap()),
@@ -534,7 +552,10 @@ mod tests {
             volume: None,
             open_interest: None,
             iv: Some(0.2),
-            greeks: Some(QuoteGreeks { delta: 0.5, ..QuoteGreeks::default() }),
+            greeks: Some(QuoteGreeks {
+                delta: 0.5,
+                ..QuoteGreeks::default()
+            }),
             style: ExerciseStyle::American,
             line,
         }
@@ -545,17 +566,44 @@ mod tests {
         use OptionRight::{Call, Put};
         let rows = vec![
             (raw("100", Call, Some("1.00"), Some("1.10"), 2), None),
-            (raw("100", Put, Some("1.20"), Some("1.10"), 3), Some(Issue::Crossed)),
-            (raw("101", Call, Some("0"), Some("0"), 4), Some(Issue::ZeroAsk)),
-            (raw("101", Put, None, Some("1.10"), 5), Some(Issue::MissingBid)),
-            (raw("102", Call, Some("1.00"), None, 6), Some(Issue::MissingAsk)),
-            (raw("102", Put, Some("-1"), Some("1"), 7), Some(Issue::NegativePrice)),
+            (
+                raw("100", Put, Some("1.20"), Some("1.10"), 3),
+                Some(Issue::Crossed),
+            ),
+            (
+                raw("101", Call, Some("0"), Some("0"), 4),
+                Some(Issue::ZeroAsk),
+            ),
+            (
+                raw("101", Put, None, Some("1.10"), 5),
+                Some(Issue::MissingBid),
+            ),
+            (
+                raw("102", Call, Some("1.00"), None, 6),
+                Some(Issue::MissingAsk),
+            ),
+            (
+                raw("102", Put, Some("-1"), Some("1"), 7),
+                Some(Issue::NegativePrice),
+            ),
             // Spot 100: a 60 call is worth at least 40.
-            (raw("60", Call, Some("30"), Some("35"), 8), Some(Issue::BelowIntrinsic)),
+            (
+                raw("60", Call, Some("30"), Some("35"), 8),
+                Some(Issue::BelowIntrinsic),
+            ),
             // A 60 put can never be worth more than 60.
-            (raw("60", Put, Some("0"), Some("70"), 9), Some(Issue::AboveBound)),
-            (raw("0", Put, Some("0"), Some("1"), 10), Some(Issue::BadStrike)),
-            (raw("100", Call, Some("1.00"), Some("1.10"), 11), Some(Issue::Duplicate)),
+            (
+                raw("60", Put, Some("0"), Some("70"), 9),
+                Some(Issue::AboveBound),
+            ),
+            (
+                raw("0", Put, Some("0"), Some("1"), 10),
+                Some(Issue::BadStrike),
+            ),
+            (
+                raw("100", Call, Some("1.00"), Some("1.10"), 11),
+                Some(Issue::Duplicate),
+            ),
             (raw("103", Call, Some("0"), Some("0.05"), 12), None),
         ];
         let mut report = ValidationReport::default();
@@ -572,11 +620,19 @@ mod tests {
         assert_eq!(report.kept, 2);
         for (r, want) in &rows {
             if let Some(issue) = want {
-                assert!(report.count(*issue) >= 1, "line {}: {issue} not counted", r.line);
+                assert!(
+                    report.count(*issue) >= 1,
+                    "line {}: {issue} not counted",
+                    r.line
+                );
             }
         }
         assert_eq!(report.dropped(), 9);
-        let dup = report.examples().iter().find(|e| e.issue == Issue::Duplicate).unwrap();
+        let dup = report
+            .examples()
+            .iter()
+            .find(|e| e.issue == Issue::Duplicate)
+            .unwrap();
         assert_eq!(dup.location, "t.csv:11");
         assert!(dup.detail.contains("line 2"), "{}", dup.detail);
     }
@@ -586,12 +642,31 @@ mod tests {
         let mut r = raw("100", OptionRight::Call, Some("0"), Some("0.05"), 2);
         r.key.expiry = date(2023, 12, 29);
         let mut report = ValidationReport::default();
-        let rules = ValidationRules { skip_zero_bid: true, ..ValidationRules::default() };
-        let kept = validate_quotes(date(2024, 1, 2), Price::from_cents(10_000), vec![r.clone()], QuoteSource::Real, &rules, "f", &mut report);
+        let rules = ValidationRules {
+            skip_zero_bid: true,
+            ..ValidationRules::default()
+        };
+        let kept = validate_quotes(
+            date(2024, 1, 2),
+            Price::from_cents(10_000),
+            vec![r.clone()],
+            QuoteSource::Real,
+            &rules,
+            "f",
+            &mut report,
+        );
         assert!(kept.is_empty());
         assert_eq!(report.count(Issue::Expired), 1);
         r.key.expiry = date(2024, 1, 2); // expiring today is still tradeable
-        let kept = validate_quotes(date(2024, 1, 2), Price::from_cents(10_000), vec![r], QuoteSource::Real, &rules, "f", &mut report);
+        let kept = validate_quotes(
+            date(2024, 1, 2),
+            Price::from_cents(10_000),
+            vec![r],
+            QuoteSource::Real,
+            &rules,
+            "f",
+            &mut report,
+        );
         assert!(kept.is_empty());
         assert_eq!(report.count(Issue::ZeroBid), 1);
     }
@@ -603,7 +678,10 @@ mod tests {
         let mut tiny = raw("100", OptionRight::Put, Some("1"), Some("1.1"), 3);
         tiny.iv = Some(1e-5);
         let mut inf_greek = raw("101", OptionRight::Put, Some("1"), Some("1.1"), 4);
-        inf_greek.greeks = Some(QuoteGreeks { vega: f64::INFINITY, ..QuoteGreeks::default() });
+        inf_greek.greeks = Some(QuoteGreeks {
+            vega: f64::INFINITY,
+            ..QuoteGreeks::default()
+        });
         let mut report = ValidationReport::default();
         let kept = validate_quotes(
             date(2024, 1, 2),
@@ -632,10 +710,26 @@ mod tests {
         r.key.expiry = date(2025, 1, 2);
         r.style = ExerciseStyle::European;
         let mut report = ValidationReport::default();
-        let kept = validate_quotes(date(2024, 1, 2), Price::from_cents(10_000), vec![r.clone()], QuoteSource::Real, &ValidationRules::default(), "f", &mut report);
+        let kept = validate_quotes(
+            date(2024, 1, 2),
+            Price::from_cents(10_000),
+            vec![r.clone()],
+            QuoteSource::Real,
+            &ValidationRules::default(),
+            "f",
+            &mut report,
+        );
         assert_eq!(kept.len(), 1, "{report}");
         r.style = ExerciseStyle::American;
-        let kept = validate_quotes(date(2024, 1, 2), Price::from_cents(10_000), vec![r], QuoteSource::Real, &ValidationRules::default(), "f", &mut report);
+        let kept = validate_quotes(
+            date(2024, 1, 2),
+            Price::from_cents(10_000),
+            vec![r],
+            QuoteSource::Real,
+            &ValidationRules::default(),
+            "f",
+            &mut report,
+        );
         assert!(kept.is_empty());
         assert_eq!(report.count(Issue::BelowIntrinsic), 1);
     }

@@ -47,7 +47,9 @@ pub fn implied_vol_bsm(
         return Err(IvError::InvalidInput("spot must be a positive number"));
     }
     if !(rate.is_finite() && dividend_yield.is_finite()) {
-        return Err(IvError::InvalidInput("rate and dividend yield must be finite"));
+        return Err(IvError::InvalidInput(
+            "rate and dividend yield must be finite",
+        ));
     }
     let forward = spot * ((rate - dividend_yield) * years).exp();
     implied_vol_black76(right, price, forward, strike, years, rate)

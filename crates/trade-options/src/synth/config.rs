@@ -6,14 +6,14 @@
 //! dividend_yield = 0.013
 //! listing = "spy"
 //! [vol]
-//! vix_scale = 0.8
+//! vix_scale = 0.79
 //! floor = 0.05
 //! [vol.term]
 //! long_run_vol = 0.18
 //! kappa = 4.0
 //! [vol.smile]
-//! skew = -2.2
-//! curvature = 1.0
+//! skew = -2.6
+//! curvature = 0.0
 //! [spread]
 //! price_frac = 0.002
 //! [strikes]
@@ -74,7 +74,8 @@ impl ListingName {
 /// 2006: the gap is the skew premium, a couple of vol points in calm
 /// markets).
 ///
-/// The defaults (scale 0.8, skew -2.2, curvature 1.0) are a grid fit to the
+/// The defaults (scale 0.79; smile skew -2.6, curvature 0, min_factor 0.8:
+/// a linear put skew and a flat call wing) are a grid fit to the
 /// out-of-the-money mids of the real SPY chain of 2025-08-26 (20-70 days,
 /// within 15% of the spot; VIX 14.62): one calm day, a starting point rather
 /// than a calibration for every regime. The script is
@@ -99,7 +100,7 @@ pub struct VolConfig {
 impl Default for VolConfig {
     fn default() -> Self {
         VolConfig {
-            vix_scale: 0.8,
+            vix_scale: 0.79,
             vix_offset: 0.0,
             floor: 0.05,
             cap: 3.0,
@@ -167,10 +168,10 @@ pub struct Smile {
 impl Default for Smile {
     fn default() -> Self {
         Smile {
-            skew: -2.2,
-            curvature: 1.0,
+            skew: -2.6,
+            curvature: 0.0,
             max_x: 1.0,
-            min_factor: 0.5,
+            min_factor: 0.8,
         }
     }
 }
@@ -342,7 +343,8 @@ impl SynthConfig {
         within("spread.wing", s.wing, 0.0, 100.0)?;
         if s.min_ticks == 0 {
             return Err(SynthError::Config(
-                "spread.min_ticks = 0: expected at least 1 (a zero-width market never exists)".into(),
+                "spread.min_ticks = 0: expected at least 1 (a zero-width market never exists)"
+                    .into(),
             ));
         }
         within("strikes.moneyness", self.strikes.moneyness, 0.0, 0.95)?;
@@ -372,14 +374,14 @@ mod tests {
             dividend_yield = 0.013
             listing = "spy"
             [vol]
-            vix_scale = 0.8
+            vix_scale = 0.79
             floor = 0.05
             [vol.term]
             long_run_vol = 0.18
             kappa = 4.0
             [vol.smile]
-            skew = -2.2
-            curvature = 1.0
+            skew = -2.6
+            curvature = 0.0
             [spread]
             price_frac = 0.002
             [strikes]

@@ -22,7 +22,7 @@ use super::config::SynthConfig;
 use super::listing::ListingRules;
 use super::surface::VolSurface;
 use crate::chain::{ChainSnapshot, ContractKey, OptionQuote, QuoteGreeks, QuoteSource};
-use crate::pricing::{Bsm, year_fraction};
+use crate::pricing::{Bsm, Greeks, year_fraction};
 
 /// Generates synthetic chains for one underlying.
 #[derive(Debug, Clone)]
@@ -150,17 +150,18 @@ impl ChainGenerator {
                 let k = strike.to_f64();
                 let vol = surface.vol_at(atm, t, forward, k);
                 let x = surface.moneyness(t, forward, k).abs();
-                for right in [OptionRight::Call, OptionRight::Put] {
-                    let g = Bsm {
-                        right,
-                        spot: s,
-                        strike: k,
-                        years: t,
-                        rate: r,
-                        dividend_yield: q,
-                        vol,
-                    }
-                    .greeks();
+                let bsm = Bsm {
+                    right: OptionRight::Call,
+                    spot: s,
+                    strike: k,
+                    years: t,
+                    rate: r,
+                    dividend_yield: q,
+                    vol,
+                };
+                let call = bsm.greeks();
+                let put = put_from_call(&bsm, call);
+                for (right, g) in [(OptionRight::Call, call), (OptionRight::Put, put)] {
                     let ad = g.delta.abs();
                     if ad < dmin || ad > dmax {
                         continue;
@@ -169,15 +170,20 @@ impl ChainGenerator {
                         OptionRight::Call => (s - k).max(0.0),
                         OptionRight::Put => (k - s).max(0.0),
                     };
-                    let model = if american { g.price.max(intrinsic) } else { g.price };
+                    let model = if american {
+                        g.price.max(intrinsic)
+                    } else {
+                        g.price
+                    };
                     if !model.is_finite() {
                         continue;
                     }
                     let tick = ticks.tick(model);
                     let tick_f = tick.to_f64();
-                    let spread = ((sp.base + sp.price_frac * model + sp.vega_frac * g.vega_per_point())
-                        * (1.0 + sp.wing * x))
-                        .max(f64::from(sp.min_ticks) * tick_f);
+                    let spread =
+                        ((sp.base + sp.price_frac * model + sp.vega_frac * g.vega_per_point())
+                            * (1.0 + sp.wing * x))
+                            .max(f64::from(sp.min_ticks) * tick_f);
                     let half = spread / 2.0;
                     let bid_ticks = (((model - half) / tick_f).floor() as i64).max(0);
                     let ask_ticks = (((model + half) / tick_f).ceil() as i64).max(bid_ticks + 1);
@@ -197,5 +203,68 @@ impl ChainGenerator {
         }
         ChainSnapshot::new(self.underlying.clone(), date, ts, spot, quotes)
             .map_err(|e| SynthError::BadInput(e.to_string()))
+    }
+}
+
+/// The put of the same strike and expiry from its call, by put-call parity
+/// (`P = C - S e^{-qT} + K e^{-rT}`, and the matching Greek identities):
+/// one closed-form evaluation per strike instead of two, which is most of
+/// the generator's cost. At expiry or zero volatility, where the closed
+/// form degenerates to intrinsic values, the put is priced directly.
+fn put_from_call(call_inputs: &Bsm, call: Greeks) -> Greeks {
+    let Bsm {
+        spot: s,
+        strike: k,
+        years: t,
+        rate: r,
+        dividend_yield: q,
+        vol,
+        ..
+    } = *call_inputs;
+    if !(t > 0.0 && vol > 0.0) {
+        return Bsm {
+            right: OptionRight::Put,
+            ..*call_inputs
+        }
+        .greeks();
+    }
+    let dq = (-q * t).exp();
+    let dr = (-r * t).exp();
+    Greeks {
+        price: call.price - s * dq + k * dr,
+        delta: call.delta - dq,
+        gamma: call.gamma,
+        vega: call.vega,
+        theta: call.theta + r * k * dr - q * s * dq,
+        rho: call.rho - k * t * dr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The parity-derived put equals the directly priced put.
+        #[test]
+        fn put_from_call_matches_bsm(
+            s in 1.0f64..2000.0,
+            m in 0.5f64..1.5,
+            t in 0.0f64..3.0,
+            r in -0.02f64..0.1,
+            q in 0.0f64..0.06,
+            vol in 0.0f64..2.0,
+        ) {
+            let call_inputs = Bsm { right: OptionRight::Call, spot: s, strike: s * m, years: t, rate: r, dividend_yield: q, vol };
+            let got = put_from_call(&call_inputs, call_inputs.greeks());
+            let want = Bsm { right: OptionRight::Put, ..call_inputs }.greeks();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + s + b.abs());
+            proptest::prop_assert!(close(got.price, want.price), "price {} vs {}", got.price, want.price);
+            proptest::prop_assert!(close(got.delta, want.delta));
+            proptest::prop_assert!(close(got.gamma, want.gamma));
+            proptest::prop_assert!(close(got.vega, want.vega));
+            proptest::prop_assert!(close(got.theta, want.theta), "theta {} vs {}", got.theta, want.theta);
+            proptest::prop_assert!(close(got.rho, want.rho));
+        }
     }
 }

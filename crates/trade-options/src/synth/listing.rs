@@ -66,7 +66,11 @@ pub struct TickRule {
 impl TickRule {
     /// The tick for an option priced `price`.
     pub fn tick(&self, price: f64) -> Price {
-        if price < 3.0 { self.below_3 } else { self.from_3 }
+        if price < 3.0 {
+            self.below_3
+        } else {
+            self.from_3
+        }
     }
 }
 
@@ -336,7 +340,12 @@ impl ListingRules {
     ///
     /// # Errors
     /// [`OutOfRange`] when `date` is outside the calendar's years.
-    pub fn expiries(&self, date: Date, min_dte: i32, max_dte: i32) -> Result<Vec<Date>, OutOfRange> {
+    pub fn expiries(
+        &self,
+        date: Date,
+        min_dte: i32,
+        max_dte: i32,
+    ) -> Result<Vec<Date>, OutOfRange> {
         let nyse = Nyse;
         nyse.session(date)?; // range check of the date itself
         let mut out: Vec<Date> = Vec::new();
@@ -354,10 +363,21 @@ impl ListingRules {
         if let Some(cycle) = in_force(&self.monthly, date) {
             let mut near_left = cycle.near;
             let mut quarterly_left = cycle.quarterly_after;
-            let horizon = i32::from(cycle.leaps_within.max(cycle.near + 3 * cycle.quarterly_after));
+            let horizon = i32::from(
+                cycle
+                    .leaps_within
+                    .max(cycle.near + 3 * cycle.quarterly_after),
+            );
             for m in 0..=horizon {
-                let Some((y, mo)) = add_months(date, m) else { break };
-                let Some(exp) = monthly_expiry(y, mo) else { continue };
+                let Some((y, mo)) = add_months(date, m) else {
+                    break;
+                };
+                if beyond_window(date, y, mo, max_dte) {
+                    break;
+                }
+                let Some(exp) = monthly_expiry(y, mo) else {
+                    continue;
+                };
                 if exp < date {
                     continue;
                 }
@@ -383,11 +403,18 @@ impl ListingRules {
                 if left == 0 {
                     break;
                 }
-                let Some((y, mo)) = add_months(date, m) else { break };
+                let Some((y, mo)) = add_months(date, m) else {
+                    break;
+                };
+                if beyond_window(date, y, mo, max_dte) {
+                    break;
+                }
                 if mo % 3 != 0 {
                     continue;
                 }
-                let Some(e) = last_session_of_month(y, mo) else { continue };
+                let Some(e) = last_session_of_month(y, mo) else {
+                    continue;
+                };
                 if e >= date {
                     left -= 1;
                     keep(e, &mut out);
@@ -397,7 +424,12 @@ impl ListingRules {
         // End of month.
         if let Some(Some(n)) = in_force(&self.end_of_month, date) {
             for m in 0..=i32::from(n) {
-                let Some((y, mo)) = add_months(date, m) else { break };
+                let Some((y, mo)) = add_months(date, m) else {
+                    break;
+                };
+                if beyond_window(date, y, mo, max_dte) {
+                    break;
+                }
                 if let Some(e) = last_session_of_month(y, mo).filter(|&e| e >= date) {
                     keep(e, &mut out);
                 }
@@ -406,13 +438,23 @@ impl ListingRules {
         // Weekday series.
         let monday = monday_of(date);
         for (i, eras) in self.weekly.iter().enumerate() {
-            let Some(Some(weeks)) = in_force(eras, date) else { continue };
+            let Some(Some(weeks)) = in_force(eras, date) else {
+                continue;
+            };
             let roll_forward = i == 0;
             for w in 0..=i64::from(weeks) {
-                let Some(nominal) = monday.checked_add(jiff::Span::new().days(7 * w + i as i64)).ok() else {
+                if 7 * w - 7 > i64::from(max_dte) {
+                    break;
+                }
+                let Some(nominal) = monday
+                    .checked_add(jiff::Span::new().days(7 * w + i as i64))
+                    .ok()
+                else {
                     break;
                 };
-                let Some(e) = roll(nominal, roll_forward) else { continue };
+                let Some(e) = roll(nominal, roll_forward) else {
+                    continue;
+                };
                 if e >= date {
                     keep(e, &mut out);
                 }
@@ -461,10 +503,18 @@ fn add_months(date: Date, m: i32) -> Option<(i16, i8)> {
     (y <= trade_calendar::LAST_YEAR).then_some((y, mo))
 }
 
+/// Whether every day of month `(y, mo)` is more than `max_dte` days after
+/// `date`: the listing loops stop there instead of walking out to the
+/// LEAPS horizon on every call.
+fn beyond_window(date: Date, y: i16, mo: i8, max_dte: i32) -> bool {
+    Date::new(y, mo, 1).is_ok_and(|first| days_between(date, first) > max_dte)
+}
+
 /// The Monday of `date`'s week.
 fn monday_of(date: Date) -> Date {
     let back = i64::from(date.weekday().to_monday_zero_offset());
-    date.checked_sub(jiff::Span::new().days(back)).unwrap_or(date)
+    date.checked_sub(jiff::Span::new().days(back))
+        .unwrap_or(date)
 }
 
 /// `date` moved to a session: itself, the next one (`forward`) or the

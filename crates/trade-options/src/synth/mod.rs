@@ -12,6 +12,27 @@
 //! - [`VixSeries`]: the daily VIX closes that drive it.
 //!
 //! Every generated quote is [`QuoteSource::Modelled`](crate::chain::QuoteSource::Modelled).
+//!
+//! ```
+//! use jiff::civil::date;
+//! use trade_core::{OptionRight, Price, Symbol};
+//! use trade_options::chain::QuoteSource;
+//! use trade_options::synth::{ChainGenerator, SynthConfig};
+//!
+//! let mut cfg = SynthConfig::default();
+//! cfg.dte.min = 30;
+//! cfg.dte.max = 60;
+//! let spy = ChainGenerator::new(Symbol::new("SPY")?, cfg)?;
+//! // SPY closed near 645.75 on 2025-08-26 with the VIX at 14.62.
+//! let chain = spy.generate(date(2025, 8, 26), "645.75".parse()?, 14.62)?;
+//! // Listed that day 30-60 days out: 2025-09-26, 09-30, 10-03, 10-17.
+//! assert_eq!(chain.expiries().len(), 4);
+//! let expiry = chain.nearest_expiry(45).unwrap();
+//! let put = chain.nearest_strike(expiry, OptionRight::Put, "600".parse()?).unwrap();
+//! assert!(put.bid > Price::ZERO && put.bid < put.ask);
+//! assert_eq!(put.source, QuoteSource::Modelled);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::path::PathBuf;
 

@@ -22,13 +22,18 @@ pub struct VolSurface {
 
 fn decay(kappa: f64, years: f64) -> f64 {
     let k = kappa * years;
-    if k < 1e-9 { 1.0 } else { (1.0 - (-k).exp()) / k }
+    if k < 1e-9 {
+        1.0
+    } else {
+        (1.0 - (-k).exp()) / k
+    }
 }
 
 impl VolSurface {
     /// The surface implied by a VIX close (in index points, 20 = 20%).
     pub fn from_vix(config: &VolConfig, vix: f64) -> Self {
-        let atm_ref = (config.vix_scale * vix / 100.0 + config.vix_offset).clamp(config.floor, config.cap);
+        let atm_ref =
+            (config.vix_scale * vix / 100.0 + config.vix_offset).clamp(config.floor, config.cap);
         let theta = config.term.long_run_vol * config.term.long_run_vol;
         let t_ref = config.term.reference_days / 365.0;
         let excess = (atm_ref * atm_ref - theta) / decay(config.term.kappa, t_ref);

@@ -78,13 +78,20 @@ impl VixSeries {
                 .parse()
                 .ok()
                 .filter(|v: &f64| v.is_finite() && *v > 0.0)
-                .ok_or_else(|| err(line, format!("column close: expected a positive number, found {ct:?}")))?;
+                .ok_or_else(|| {
+                    err(
+                        line,
+                        format!("column close: expected a positive number, found {ct:?}"),
+                    )
+                })?;
             if let Some(&(prev, _)) = points.last()
                 && prev >= date
             {
                 return Err(err(
                     line,
-                    format!("date {date} does not follow {prev}: expected ascending dates without repeats"),
+                    format!(
+                        "date {date} does not follow {prev}: expected ascending dates without repeats"
+                    ),
                 ));
             }
             points.push((date, close));
@@ -156,7 +163,10 @@ mod tests {
         let cboe = b"DATE,OPEN,HIGH,LOW,CLOSE\n01/02/1990,17.24,17.24,17.24,17.240000\n01/03/1990,18.19,18.19,18.19,18.190000\n";
         let s = VixSeries::parse(cboe, "c").unwrap();
         assert_eq!(s.close(date(1990, 1, 3)), Some(18.19));
-        assert_eq!(s.close_on_or_before(date(1990, 1, 5)), Some((date(1990, 1, 3), 18.19)));
+        assert_eq!(
+            s.close_on_or_before(date(1990, 1, 5)),
+            Some((date(1990, 1, 3), 18.19))
+        );
         assert_eq!(s.close_on_or_before(date(1989, 12, 29)), None);
         let yahoo = b"Date,Close,High,Low,Open,Volume\n2000-01-03,24.21,26.15,23.98,24.36,0\n";
         assert_eq!(VixSeries::parse(yahoo, "y").unwrap().len(), 1);
@@ -166,7 +176,10 @@ mod tests {
     fn errors_name_the_line() {
         let cases: [(&[u8], &str); 4] = [
             (b"DATE,CLOSE\n01/02/1990,abc\n", "y:2: column close"),
-            (b"DATE,CLOSE\n01/02/1990,1\n01/02/1990,2\n", "y:3: date 1990-01-02 does not follow"),
+            (
+                b"DATE,CLOSE\n01/02/1990,1\n01/02/1990,2\n",
+                "y:3: date 1990-01-02 does not follow",
+            ),
             (b"DAY,CLOSE\n", "y:1: no column \"date\""),
             (b"DATE,CLOSE\n01/02/1990,-3\n", "expected a positive number"),
         ];
