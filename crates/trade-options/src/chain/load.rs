@@ -276,6 +276,11 @@ fn resolve_columns(plan: &Resolved, header: &[String], file: &str) -> Result<Col
         )
     };
     let p = &plan.columns;
+    if plan.underlying.is_none() {
+        // The preset's symbol column is optional; without `underlying` in
+        // the spec it is the only name the rows can have.
+        need("underlying_symbol", &p.underlying_symbol)?;
+    }
     let greeks = [
         find("delta", &p.delta)?,
         find("gamma", &p.gamma)?,
@@ -754,6 +759,19 @@ mod tests {
         let msg = read_chain_csv(b"", "mem.csv", &spec(), None)
             .unwrap_err()
             .to_string();
+        let cboe = ChainFileSpec::preset(crate::chain::Preset::CboeEod);
+        let msg2 = read_chain_csv(
+            b"quote_date,expiration,strike,option_type,bid_eod,ask_eod,underlying_bid_eod,underlying_ask_eod\n",
+            "nosym.csv",
+            &cboe,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg2.contains("no column \"underlying_symbol\" for underlying_symbol"),
+            "{msg2}"
+        );
         assert!(msg.contains("empty file"), "{msg}");
     }
 

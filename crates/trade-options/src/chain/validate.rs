@@ -704,6 +704,24 @@ mod tests {
     }
 
     #[test]
+    fn reports_merge_counts_and_keep_the_example_limit() {
+        let mut a = ValidationReport::default();
+        let mut b = ValidationReport::default();
+        for i in 0..3 {
+            a.record(Issue::Crossed, || format!("a:{i}"), String::new, 2);
+            b.record(Issue::Crossed, || format!("b:{i}"), String::new, 2);
+        }
+        b.record(Issue::ZeroAsk, || "b:9".into(), String::new, 2);
+        b.rows = 4;
+        a.merge(&b, 2);
+        assert_eq!(a.count(Issue::Crossed), 6);
+        assert_eq!(a.count(Issue::ZeroAsk), 1);
+        assert_eq!(a.rows, 4);
+        let locs: Vec<&str> = a.examples().iter().map(|e| e.location.as_str()).collect();
+        assert_eq!(locs, vec!["a:0", "a:1", "b:9"]);
+    }
+
+    #[test]
     fn european_put_may_trade_below_spot_intrinsic() {
         // K=200, S=100, one year: K e^{-0.05} - S = 90.2 < 100 = K - S.
         let mut r = raw("200", OptionRight::Put, Some("90"), Some("91"), 2);
