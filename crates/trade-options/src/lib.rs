@@ -8,8 +8,10 @@
 
 // Module summaries are the first lines of their `//!` docs (an outer `///`
 // here would make rustdoc resolve their links from the crate root).
+pub mod chain;
 pub mod exits;
 pub mod occ;
 pub mod portfolio;
 pub mod pricing;
 pub mod structure;
+pub mod synth;
