@@ -141,6 +141,13 @@ impl TradeTracker {
         }
     }
 
+    /// Makes room for instruments listed mid-run (option contracts).
+    pub(crate) fn grow_to(&mut self, n: usize) {
+        if self.open.len() < n {
+            self.open.resize(n, None);
+        }
+    }
+
     /// Books an execution given the position before it.
     pub(crate) fn on_fill(
         &mut self,

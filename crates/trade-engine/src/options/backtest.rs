@@ -1,0 +1,1214 @@
+//! The options backtest: one underlying's bars drive a chain source; at
+//! each bar close the desk marks the open structures at the chain's mids,
+//! lets the exit rules decide, settles what expires, and opens new
+//! structures when the entry criteria, the builders and the portfolio
+//! Greeks limits agree. Combos trade against the quotes of the snapshot
+//! they were decided on ([`match_combo`]); the account is the same exact
+//! [`Portfolio`] the stock engine books into, and the result is a
+//! [`BacktestResult`] plus the [`OptionsLedger`].
+//!
+//! Deterministic: one chain per bar, positions in id order, contracts added
+//! to the instrument table in the order they first trade.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use thiserror::Error;
+use trade_calendar::Nyse;
+use trade_core::{
+    Bar, ClientOrderId, ExerciseStyle, Fill, Instrument, InstrumentId, InstrumentKind, Money,
+    OptionRight, OptionTerms, Order, OrderIntent, OrderStatus, OrderType, Portfolio, Price, Qty,
+    Settlement, Side, StrategyId, Symbol, TimeInForce, Timestamp,
+};
+use trade_options::chain::{ChainSnapshot, ContractKey, OptionQuote, QuoteSource};
+use trade_options::exits::{
+    Action, EntrySnapshot, ExitConfig, ExitEngine, ExitState, LegMark, PositionView, Urgency,
+};
+use trade_options::occ::OccSymbol;
+use trade_options::portfolio::{
+    PortfolioBook, PortfolioLimits, PositionRisk, StructureId, assess, check_entry,
+};
+use trade_options::pricing::{Bsm, Greeks, implied_vol_bsm, year_fraction};
+use trade_options::structure::build::BuildError;
+use trade_options::structure::{
+    Bound, BuiltStructure, DteBucket, EntryCriteria, EntryMarket, ExpiryQuotes, PriceBasis,
+    StrikeQuote, StrikeRule, Structure, VerticalKind, VerticalSpec,
+};
+
+use super::expiry::{SettlementPrice, settle_expiring};
+use super::records::{EntryRefusalRecord, GreeksRow, LegRecord, OptionsLedger, PositionRecord};
+use crate::broker::{
+    ComboFillConfig, ComboLeg, ComboOutcome, CommissionModel, LegQuote, match_combo,
+};
+use crate::ledger::{BacktestResult, EquityRow, FillRow, PositionRow, TradeTracker};
+
+/// Which structure a strategy opens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StructureChoice {
+    /// Short iron condor: short strikes at the criteria's target delta,
+    /// wings `wing` further out.
+    IronCondor {
+        /// Distance from each short strike to its long wing.
+        wing: Price,
+    },
+    /// A vertical spread anchored at the criteria's target delta.
+    Vertical {
+        /// Bull put, bear call, bull call or bear put.
+        kind: VerticalKind,
+        /// Distance between the strikes.
+        width: Price,
+    },
+}
+
+impl StructureChoice {
+    /// Builds the structure. A wing is "at least" its configured width: when
+    /// the strike exactly that far out is not listed (outside the product's
+    /// fine strike band only every $5 is), the next listed strike further
+    /// out is used, within the criteria's maximum width.
+    fn build(
+        &self,
+        criteria: &EntryCriteria,
+        qty: Qty,
+        quotes: &ExpiryQuotes,
+    ) -> Result<BuiltStructure, BuildError> {
+        let (mut put_wing, mut call_wing) = match self {
+            StructureChoice::IronCondor { wing } => (*wing, *wing),
+            StructureChoice::Vertical { width, .. } => (*width, *width),
+        };
+        // Each retry widens one side; two sides, so at most two retries.
+        let mut attempt = 0;
+        loop {
+            let built = match self {
+                StructureChoice::IronCondor { .. } => {
+                    let mut spec = criteria.iron_condor_spec(put_wing, qty);
+                    spec.call_wing = call_wing;
+                    spec.build(quotes)
+                }
+                StructureChoice::Vertical { kind, .. } => VerticalSpec {
+                    kind: *kind,
+                    anchor: StrikeRule::Delta {
+                        target: criteria.target_delta,
+                        tolerance: criteria.delta_tolerance,
+                    },
+                    width: put_wing,
+                    quantity: qty,
+                    min_credit: matches!(kind, VerticalKind::BullPut | VerticalKind::BearCall)
+                        .then_some(criteria.min_credit),
+                    max_debit: None,
+                    max_width: Some(criteria.max_width),
+                    basis: criteria.basis,
+                }
+                .build(quotes),
+            };
+            let Err(BuildError::WingMissing {
+                right,
+                from,
+                wanted,
+                ..
+            }) = &built
+            else {
+                return built;
+            };
+            if attempt == 2 {
+                return built;
+            }
+            let further = quotes
+                .quotes
+                .iter()
+                .filter(|q| q.right == *right && q.is_usable())
+                .map(|q| q.strike)
+                .filter(|k| match right {
+                    OptionRight::Put => k < wanted,
+                    OptionRight::Call => k > wanted,
+                })
+                .min_by_key(|k| (k.raw() - wanted.raw()).abs());
+            let Some(k) = further else { return built };
+            let width = Price::from_raw((from.raw() - k.raw()).abs());
+            if width > criteria.max_width {
+                return built;
+            }
+            match (self, right) {
+                (StructureChoice::IronCondor { .. }, OptionRight::Put) => put_wing = width,
+                (StructureChoice::IronCondor { .. }, OptionRight::Call) => call_wing = width,
+                (StructureChoice::Vertical { .. }, _) => put_wing = width,
+            }
+            attempt += 1;
+        }
+    }
+}
+
+/// One options strategy instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionsStrategy {
+    /// Instance name (ledgers, reports).
+    pub name: String,
+    /// What it opens.
+    pub structure: StructureChoice,
+    /// When and what it may open.
+    pub entry: EntryCriteria,
+    /// Preferred calendar days to expiry: the listed expiry nearest to it
+    /// that the bucket accepts.
+    pub target_dte: i32,
+    /// Structures per entry.
+    pub contracts: Qty,
+    /// Most structures open at once.
+    pub max_open: usize,
+    /// How far below the mid credit (above the mid debit) the opening limit
+    /// goes.
+    pub concession: Price,
+}
+
+/// The product's contract terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractSpec {
+    /// Shares per contract.
+    pub multiplier: u32,
+    /// American for ETF options, European for index options.
+    pub style: ExerciseStyle,
+    /// Shares for ETF options, cash for index options.
+    pub settlement: Settlement,
+    /// Minimum price increment of combo limits.
+    pub tick: Price,
+}
+
+impl Default for ContractSpec {
+    fn default() -> Self {
+        ContractSpec {
+            multiplier: 100,
+            style: ExerciseStyle::American,
+            settlement: Settlement::Physical,
+            tick: Price::from_cents(1),
+        }
+    }
+}
+
+/// How an options backtest trades.
+#[derive(Debug, Clone)]
+pub struct OptionsSpec {
+    /// Starting cash.
+    pub initial_cash: Money,
+    /// Option commissions, per contract (units = contracts across legs).
+    pub commission: CommissionModel,
+    /// Commission on shares delivered by exercise and sold again.
+    pub stock_commission: CommissionModel,
+    /// Combo fill model.
+    pub combo: ComboFillConfig,
+    /// Exit rules.
+    pub exits: ExitConfig,
+    /// Portfolio Greeks limits.
+    pub limits: PortfolioLimits,
+    /// Contract terms.
+    pub contract: ContractSpec,
+    /// Rate and dividend yield for Greeks the chain does not carry.
+    pub rate: f64,
+    /// See `rate`.
+    pub dividend_yield: f64,
+    /// The strategy.
+    pub strategy: OptionsStrategy,
+}
+
+/// Where chains come from.
+pub trait ChainSource {
+    /// The chain of `underlying` at `ts` (a bar close on `date`, the
+    /// underlying at `spot`); `None` when there is none for that date.
+    ///
+    /// # Errors
+    /// A message naming what failed.
+    fn snapshot(
+        &mut self,
+        date: Date,
+        ts: Timestamp,
+        spot: Price,
+    ) -> Result<Option<ChainSnapshot>, String>;
+
+    /// VIX close on `date`, if the source knows it.
+    fn vix(&self, date: Date) -> Option<f64>;
+
+    /// What it is, for the run's provenance.
+    fn describe(&self) -> String;
+}
+
+/// Why an options backtest cannot run.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum OptionsBacktestError {
+    /// The chain source failed.
+    #[error("chain for {date}: {message}")]
+    Chain {
+        /// The date asked for.
+        date: Date,
+        /// What failed.
+        message: String,
+    },
+    /// The configuration cannot run (named field).
+    #[error("{0}")]
+    Config(String),
+}
+
+struct OpenPosition {
+    id: StructureId,
+    structure: Structure,
+    legs: Vec<InstrumentId>,
+    entry: EntrySnapshot,
+    state: ExitState,
+    marks: Vec<LegMark>,
+    record: usize,
+    realized: Money,
+}
+
+struct Desk<'a> {
+    spec: &'a OptionsSpec,
+    engine: ExitEngine,
+    ny: TimeZone,
+    underlying: Symbol,
+    instruments: Vec<Instrument>,
+    contracts: BTreeMap<ContractKey, InstrumentId>,
+    terms: Vec<Option<OptionTerms>>,
+    portfolio: Portfolio,
+    open: Vec<OpenPosition>,
+    next_position: u64,
+    next_order: u64,
+    orders: Vec<Order>,
+    fills: Vec<FillRow>,
+    positions: Vec<PositionRow>,
+    equity: Vec<EquityRow>,
+    trades: TradeTracker,
+    closed_trades: Vec<crate::ledger::Trade>,
+    ledger: OptionsLedger,
+    /// Shares left over by a partial assignment, sold at the next bar.
+    to_liquidate: bool,
+    vix_prev_close: Option<f64>,
+    strategy_id: StrategyId,
+}
+
+/// Runs an options backtest over the underlying's bars (daily or intraday,
+/// each stamped at its close).
+///
+/// # Errors
+/// [`OptionsBacktestError`] when the chain source fails or the config is
+/// inconsistent.
+pub fn run_options_backtest(
+    spec: &OptionsSpec,
+    underlying: Instrument,
+    bars: &[Bar],
+    source: &mut dyn ChainSource,
+) -> Result<(BacktestResult, OptionsLedger, Vec<Instrument>), OptionsBacktestError> {
+    let engine = ExitEngine::new(spec.exits.clone())
+        .map_err(|e| OptionsBacktestError::Config(format!("options.exits: {}", e.join("; "))))?;
+    spec.entry_check()?;
+    let ny = TimeZone::get("America/New_York")
+        .map_err(|e| OptionsBacktestError::Config(format!("time zone: {e}")))?;
+    let mut desk = Desk {
+        spec,
+        engine,
+        ny,
+        underlying: underlying.symbol.clone(),
+        portfolio: Portfolio::new(spec.initial_cash, &[underlying.multiplier]),
+        instruments: vec![underlying],
+        contracts: BTreeMap::new(),
+        terms: vec![None],
+        open: Vec::new(),
+        next_position: 1,
+        next_order: 1,
+        orders: Vec::new(),
+        fills: Vec::new(),
+        positions: Vec::new(),
+        equity: Vec::with_capacity(bars.len()),
+        trades: TradeTracker::new(1),
+        closed_trades: Vec::new(),
+        ledger: OptionsLedger {
+            chain_source: source.describe(),
+            ..OptionsLedger::default()
+        },
+        to_liquidate: false,
+        vix_prev_close: None,
+        strategy_id: StrategyId(spec.strategy.name.clone()),
+    };
+    for bar in bars {
+        desk.bar(bar, source)?;
+    }
+    Ok(desk.finish(bars.len() as u64))
+}
+
+impl OptionsSpec {
+    fn entry_check(&self) -> Result<(), OptionsBacktestError> {
+        self.strategy.entry.validate().map_err(|e| {
+            OptionsBacktestError::Config(format!("options.entry: {}", e.join("; ")))
+        })?;
+        self.combo
+            .validate()
+            .map_err(OptionsBacktestError::Config)?;
+        if self.strategy.contracts.get() == 0 || self.strategy.max_open == 0 {
+            return Err(OptionsBacktestError::Config(
+                "options.strategy: contracts and max_open must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Sessions from `from` to `to` (0 when `to` is `from`'s session).
+fn sessions_to(from: Date, to: Date) -> u32 {
+    if to <= from {
+        return 0;
+    }
+    Nyse.sessions_in(from, to)
+        .map(|s| s.iter().filter(|x| x.date > from).count() as u32)
+        .unwrap_or(0)
+}
+
+fn bucket_name(b: DteBucket) -> String {
+    match b {
+        DteBucket::ZeroDte => "0dte".into(),
+        DteBucket::OneDte => "1dte".into(),
+        DteBucket::Swing { min_dte, .. } => format!("{min_dte}+dte"),
+    }
+}
+
+impl Desk<'_> {
+    fn bar(&mut self, bar: &Bar, source: &mut dyn ChainSource) -> Result<(), OptionsBacktestError> {
+        let ts = bar.ts;
+        let date = ts.to_jiff().to_zoned(self.ny.clone()).date();
+        if self.to_liquidate {
+            self.liquidate_shares(bar.open, ts);
+        }
+        self.portfolio.mark(InstrumentId(0), bar.close);
+        let chain = source
+            .snapshot(date, ts, bar.close)
+            .map_err(|message| OptionsBacktestError::Chain { date, message })?;
+        let vix = source.vix(date);
+        if let Some(chain) = &chain {
+            let p = chain.provenance();
+            self.ledger.quotes.snapshots += 1;
+            self.ledger.quotes.real += p.real as u64;
+            self.ledger.quotes.modelled += p.modelled as u64;
+            self.mark(chain);
+            self.exits(chain, date, vix);
+        }
+        self.settle_expiring(date, ts, bar.close);
+        if let Some(chain) = &chain {
+            self.entry(chain, date, vix);
+        }
+        self.record_greeks(ts, bar.close, chain.as_ref());
+        self.equity.push(EquityRow {
+            ts,
+            cash: self.portfolio.cash(),
+            equity: self.portfolio.equity(),
+            gross_exposure: self.portfolio.gross_exposure(),
+            net_exposure: self.portfolio.net_exposure(),
+        });
+        if vix.is_some() {
+            self.vix_prev_close = vix;
+        }
+        Ok(())
+    }
+
+    fn leg_greeks(&self, q: &OptionQuote, spot: Price, years: f64) -> Option<Greeks> {
+        let mid = q.mid().to_f64();
+        if let Some(g) = q.greeks.filter(|g| g.is_finite()) {
+            return Some(Greeks {
+                price: mid,
+                delta: g.delta,
+                gamma: g.gamma,
+                vega: g.vega,
+                theta: g.theta,
+                rho: g.rho,
+            });
+        }
+        let iv = q.iv.or_else(|| {
+            implied_vol_bsm(
+                q.right(),
+                mid,
+                spot.to_f64(),
+                q.strike().to_f64(),
+                years,
+                self.spec.rate,
+                self.spec.dividend_yield,
+            )
+            .ok()
+        })?;
+        Bsm {
+            right: q.right(),
+            spot: spot.to_f64(),
+            strike: q.strike().to_f64(),
+            years,
+            rate: self.spec.rate,
+            dividend_yield: self.spec.dividend_yield,
+            vol: iv,
+        }
+        .greeks()
+        .ok()
+    }
+
+    fn leg_mark(&self, chain: &ChainSnapshot, terms: &OptionTerms) -> Option<LegMark> {
+        let key = ContractKey {
+            expiry: terms.expiry,
+            strike: terms.strike,
+            right: terms.right,
+        };
+        let q = chain.quote(&key)?;
+        let years = expiry_years(chain.ts(), terms.expiry);
+        let g = self.leg_greeks(q, chain.underlying_price(), years)?;
+        let iv = q.iv.unwrap_or(0.0);
+        Some(LegMark {
+            bid: q.bid,
+            ask: q.ask,
+            delta: g.delta,
+            gamma: g.gamma,
+            iv,
+        })
+    }
+
+    fn mark(&mut self, chain: &ChainSnapshot) {
+        for p in 0..self.open.len() {
+            for l in 0..self.open[p].legs.len() {
+                let terms = self.open[p].structure.legs()[l].terms.clone();
+                match self.leg_mark(chain, &terms) {
+                    Some(m) => {
+                        self.open[p].marks[l] = m;
+                        self.portfolio.mark(self.open[p].legs[l], m.mid());
+                    }
+                    None => self.ledger.quotes.stale_marks += 1,
+                }
+            }
+        }
+    }
+
+    fn exits(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>) {
+        let book = self.risk_book(chain.underlying_price());
+        let assessment = assess(&self.spec.limits, &book).ok();
+        let mut p = 0;
+        while p < self.open.len() {
+            let pos = &self.open[p];
+            let expiry = pos.structure.legs().iter().map(|l| l.terms.expiry).min();
+            let dte = expiry.map_or(0, |e| sessions_to(date, e));
+            let signal = assessment.as_ref().and_then(|a| a.signal_for(pos.id));
+            let vol = pos
+                .marks
+                .iter()
+                .map(|m| m.iv)
+                .filter(|v| *v > 0.0)
+                .fold(None, |acc: Option<f64>, v| {
+                    Some(acc.map_or(v, |a| a.max(v)))
+                })
+                .or(vix.map(|v| v / 100.0))
+                .unwrap_or(0.2);
+            let view = PositionView {
+                id: pos.id,
+                structure: &pos.structure,
+                entry: &pos.entry,
+                legs: &pos.marks,
+                underlying: chain.underlying_price(),
+                volatility: vol,
+                vix,
+                vix_open: self.vix_prev_close,
+                now: chain.ts(),
+                dte,
+                session_close: None,
+                portfolio: signal.as_ref(),
+            };
+            let mut state = pos.state.clone();
+            let evaluation = self.engine.evaluate(&view, &mut state);
+            self.open[p].state = state;
+            let Ok(evaluation) = evaluation else {
+                p += 1;
+                continue;
+            };
+            if let Some(record) = evaluation.record {
+                self.ledger.decisions.push(record);
+            }
+            let d = evaluation.decision;
+            let wants_close = !matches!(d.action, Action::Hold);
+            let rule = d.rule.map(|r| r.to_string());
+            if wants_close && self.close(p, chain, d.urgency, rule.as_deref(), &d.reason) {
+                continue; // `close` removed position p
+            }
+            p += 1;
+        }
+    }
+
+    /// Sends a closing combo; true when it filled (the position is gone).
+    fn close(
+        &mut self,
+        p: usize,
+        chain: &ChainSnapshot,
+        urgency: Urgency,
+        rule: Option<&str>,
+        reason: &str,
+    ) -> bool {
+        let pos = &self.open[p];
+        let legs: Vec<ComboLeg> = pos
+            .structure
+            .legs()
+            .iter()
+            .zip(&pos.legs)
+            .map(|(l, &instrument)| ComboLeg {
+                instrument,
+                ratio: -l.ratio,
+            })
+            .collect();
+        let quotes: Vec<LegQuote> = pos
+            .marks
+            .iter()
+            .map(|m| LegQuote {
+                bid: m.bid,
+                ask: m.ask,
+            })
+            .collect();
+        // Closing pays up with urgency: near the mid normally, natural when
+        // it must go now.
+        let natural: i64 = legs
+            .iter()
+            .zip(&quotes)
+            .map(|(l, q)| {
+                i64::from(l.ratio)
+                    * if l.ratio > 0 {
+                        q.ask.raw()
+                    } else {
+                        q.bid.raw()
+                    }
+            })
+            .sum();
+        let mid: i64 = legs
+            .iter()
+            .zip(&quotes)
+            .map(|(l, q)| i64::from(l.ratio) * ((q.bid.raw() + q.ask.raw()) / 2))
+            .sum();
+        let limit = match urgency {
+            Urgency::High | Urgency::Immediate => Price::from_raw(natural),
+            _ => Price::from_raw(mid)
+                .checked_add(self.spec.strategy.concession)
+                .unwrap_or(Price::from_raw(natural))
+                .round_to_tick(self.spec.contract.tick, trade_core::TickRounding::Up),
+        };
+        let qty = pos.structure.quantity();
+        let out = match_combo(
+            &legs,
+            limit,
+            &quotes,
+            self.spec.contract.tick,
+            &self.spec.combo,
+        );
+        let ComboOutcome::Filled { leg_prices, net } = out else {
+            return false;
+        };
+        let ts = chain.ts();
+        let fills = self.book_combo(&legs, &leg_prices, qty, ts, "exit");
+        let pos = self.open.remove(p);
+        let record = &mut self.ledger.positions[pos.record];
+        record.closed = Some(ts);
+        record.exit_net = Some(net);
+        record.exit_rule = rule.map(str::to_string);
+        record.exit_reason = Some(reason.to_string());
+        for (leg, price) in record.legs.iter_mut().zip(&leg_prices) {
+            leg.exit_price = Some(*price);
+            leg.exit_kind = Some("closed".into());
+        }
+        let realized: Money = pos.realized + fills.0;
+        record.commissions += fills.1;
+        record.pnl = Some(realized - record.commissions);
+        true
+    }
+
+    /// Books the legs of a filled combo; returns (realized P&L, commission).
+    fn book_combo(
+        &mut self,
+        legs: &[ComboLeg],
+        prices: &[Price],
+        qty: Qty,
+        ts: Timestamp,
+        tag: &'static str,
+    ) -> (Money, Money) {
+        let contracts: u64 = legs
+            .iter()
+            .map(|l| u64::from(l.ratio.unsigned_abs()) * qty.get())
+            .sum();
+        let notional: Money = legs
+            .iter()
+            .zip(prices)
+            .map(|(l, p)| {
+                Money::notional(
+                    *p,
+                    Qty::new(u64::from(l.ratio.unsigned_abs()) * qty.get()),
+                    self.spec.contract.multiplier,
+                )
+            })
+            .sum();
+        let commission = self.spec.commission.order_total(contracts, notional);
+        let mut realized = Money::ZERO;
+        for (i, (l, p)) in legs.iter().zip(prices).enumerate() {
+            let side = if l.ratio > 0 { Side::Buy } else { Side::Sell };
+            let units = Qty::new(u64::from(l.ratio.unsigned_abs()) * qty.get());
+            // The combo's commission is charged once, on its first leg.
+            let c = if i == 0 { commission } else { Money::ZERO };
+            realized += self.book(l.instrument, side, units, *p, c, ts, tag);
+        }
+        (realized, commission)
+    }
+
+    /// One execution: an order in its final state, the fill, the position
+    /// row. Returns the realized P&L.
+    #[allow(clippy::too_many_arguments)]
+    fn book(
+        &mut self,
+        instrument: InstrumentId,
+        side: Side,
+        qty: Qty,
+        price: Price,
+        commission: Money,
+        ts: Timestamp,
+        tag: &'static str,
+    ) -> Money {
+        let id = ClientOrderId(self.next_order);
+        self.next_order += 1;
+        self.orders.push(Order {
+            id,
+            broker_id: None,
+            strategy: self.strategy_id.clone(),
+            intent: OrderIntent {
+                instrument,
+                side,
+                qty,
+                order_type: OrderType::Limit { limit: price },
+                tif: TimeInForce::Day,
+                tag: tag.into(),
+            },
+            created: ts,
+            status: OrderStatus::Filled,
+            filled: qty,
+            triggered: false,
+            closed: Some(ts),
+            reason: None,
+        });
+        let fill = Fill {
+            order_id: id,
+            instrument,
+            side,
+            qty,
+            price,
+            commission,
+            ts,
+        };
+        let before = self.portfolio.position(instrument).qty;
+        let realized = self.portfolio.apply_fill(&fill);
+        let row = FillRow {
+            fill,
+            strategy: 0,
+            realized,
+        };
+        self.trades.grow_to(self.portfolio.instrument_count());
+        let multiplier = self.portfolio.position(instrument).multiplier;
+        self.trades
+            .on_fill(&row, before, multiplier, &mut self.closed_trades);
+        let pos = self.portfolio.position(instrument);
+        self.positions.push(PositionRow {
+            ts,
+            instrument,
+            qty: pos.qty,
+            cost_basis: pos.cost_basis,
+            realized: pos.realized,
+        });
+        self.fills.push(row);
+        realized
+    }
+
+    fn settle_expiring(&mut self, date: Date, ts: Timestamp, close: Price) {
+        let mut p = 0;
+        while p < self.open.len() {
+            let expires = self.open[p]
+                .structure
+                .legs()
+                .iter()
+                .any(|l| l.terms.expiry <= date);
+            if !expires {
+                p += 1;
+                continue;
+            }
+            let pos = self.open.remove(p);
+            let qty = pos.structure.quantity().get() as i64;
+            let mut realized = pos.realized;
+            let mut kinds = Vec::new();
+            for (leg, &instrument) in pos.structure.legs().iter().zip(&pos.legs) {
+                let held = i64::from(leg.ratio) * qty;
+                let actions = settle_expiring(
+                    instrument,
+                    &leg.terms,
+                    leg.multiplier,
+                    held,
+                    InstrumentId(0),
+                    SettlementPrice(close),
+                );
+                let mut leg_price = Price::ZERO;
+                let mut kind = "expired";
+                for a in actions {
+                    if a.instrument == instrument {
+                        leg_price = a.price;
+                        kind = a.kind.tag();
+                    } else {
+                        self.to_liquidate = true;
+                    }
+                    realized += self.book(
+                        a.instrument,
+                        a.side,
+                        a.qty,
+                        a.price,
+                        Money::ZERO,
+                        ts,
+                        a.kind.tag(),
+                    );
+                }
+                kinds.push((leg_price, kind));
+            }
+            let record = &mut self.ledger.positions[pos.record];
+            record.closed = Some(ts);
+            record.exit_rule = Some("expiry".into());
+            record.exit_reason = Some(format!(
+                "expired with {} at {close}",
+                self.underlying.as_str()
+            ));
+            for (leg, (price, kind)) in record.legs.iter_mut().zip(kinds) {
+                leg.exit_price = Some(price);
+                leg.exit_kind = Some(kind.into());
+            }
+            // Delivered shares are part of the position's outcome only once
+            // sold; their P&L lands on the underlying's own trade.
+            record.pnl = Some(realized - record.commissions);
+        }
+    }
+
+    fn liquidate_shares(&mut self, price: Price, ts: Timestamp) {
+        self.to_liquidate = false;
+        let held = self.portfolio.position(InstrumentId(0)).qty;
+        if held == 0 {
+            return;
+        }
+        let side = if held > 0 { Side::Sell } else { Side::Buy };
+        let qty = Qty::new(held.unsigned_abs());
+        let commission = self
+            .spec
+            .stock_commission
+            .order_total(qty.get(), Money::notional(price, qty, 1));
+        self.book(
+            InstrumentId(0),
+            side,
+            qty,
+            price,
+            commission,
+            ts,
+            "assignment_liquidation",
+        );
+    }
+
+    fn risk_book(&self, spot: Price) -> PortfolioBook {
+        let positions = self
+            .open
+            .iter()
+            .filter_map(|p| self.position_risk(p, spot))
+            .collect();
+        PortfolioBook {
+            positions,
+            equity: self.portfolio.equity(),
+            buying_power: self.buying_power(),
+            benchmark_price: spot,
+        }
+    }
+
+    fn position_risk(&self, p: &OpenPosition, spot: Price) -> Option<PositionRisk> {
+        let greeks: Vec<Greeks> = p
+            .marks
+            .iter()
+            .map(|m| Greeks {
+                price: m.mid().to_f64(),
+                delta: m.delta,
+                gamma: m.gamma,
+                ..Greeks::default()
+            })
+            .collect();
+        let unrealized: Money = p
+            .legs
+            .iter()
+            .map(|&i| {
+                self.portfolio
+                    .position(i)
+                    .unrealized(self.portfolio.mark_of(i))
+            })
+            .sum();
+        PositionRisk::new(
+            p.id,
+            &p.structure,
+            &p.entry.leg_prices,
+            &greeks,
+            spot,
+            unrealized,
+        )
+        .ok()
+    }
+
+    /// Cash not tied up by open structures' maximum losses.
+    fn buying_power(&self) -> Money {
+        let tied: Money = self
+            .open
+            .iter()
+            .filter_map(|p| p.structure.buying_power(&p.entry.leg_prices).ok())
+            .sum();
+        self.portfolio.equity() - tied
+    }
+
+    fn refuse(&mut self, ts: Timestamp, check: &str, reason: String) {
+        self.ledger.refusals.push(EntryRefusalRecord {
+            ts,
+            check: check.into(),
+            reason,
+        });
+    }
+
+    fn entry(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>) {
+        let st = &self.spec.strategy;
+        if self.open.len() >= st.max_open {
+            return;
+        }
+        let ts = chain.ts();
+        // The accepted expiries, nearest the target calendar DTE first.
+        let mut expiries: Vec<Date> = chain
+            .expiries()
+            .iter()
+            .copied()
+            .filter(|e| st.entry.bucket.contains(sessions_to(date, *e)))
+            .collect();
+        expiries.sort_by_key(|e| ((chain.dte(*e) - st.target_dte).abs(), *e));
+        let Some(&expiry) = expiries.first() else {
+            return; // nothing listed in the bucket today: not a refusal
+        };
+        // One structure per expiry: the strategy spreads its entries out.
+        if self.open.iter().any(|p| {
+            p.structure
+                .legs()
+                .first()
+                .is_some_and(|l| l.terms.expiry == expiry)
+        }) {
+            return;
+        }
+        let market = EntryMarket {
+            now: ts,
+            dte: sessions_to(date, expiry),
+            vix,
+            vix_open: self.vix_prev_close,
+        };
+        if let Err(e) = st.entry.check_market(&market) {
+            self.refuse(ts, "criteria", e.to_string());
+            return;
+        }
+        let quotes = self.expiry_quotes(chain, expiry);
+        let built = match st.structure.build(&st.entry, st.contracts, &quotes) {
+            Ok(b) => b,
+            Err(e) => return self.refuse(ts, "build", e.to_string()),
+        };
+        if let Err(e) = st.entry.check_structure(&built) {
+            return self.refuse(ts, "criteria", e.to_string());
+        }
+        let mids = built.leg_prices(PriceBasis::Mid);
+        let Ok(bp) = built.structure.buying_power(&mids) else {
+            return self.refuse(ts, "build", "the structure's loss is unbounded".into());
+        };
+        let id = StructureId(self.next_position);
+        let leg_greeks: Vec<Greeks> = built
+            .structure
+            .legs()
+            .iter()
+            .map(|l| {
+                chain
+                    .quote(&ContractKey {
+                        expiry: l.terms.expiry,
+                        strike: l.terms.strike,
+                        right: l.terms.right,
+                    })
+                    .and_then(|q| {
+                        self.leg_greeks(q, chain.underlying_price(), expiry_years(ts, expiry))
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        let spot = chain.underlying_price();
+        let book = self.risk_book(spot);
+        let candidate =
+            match PositionRisk::new(id, &built.structure, &mids, &leg_greeks, spot, Money::ZERO) {
+                Ok(c) => c,
+                Err(e) => return self.refuse(ts, "greeks_limits", e.to_string()),
+            };
+        if let Err(e) = check_entry(&self.spec.limits, &book, &candidate, bp) {
+            return self.refuse(ts, "greeks_limits", e.to_string());
+        }
+        // Open: a credit is sold a concession below its mid (a debit bought
+        // above it).
+        let legs: Vec<ComboLeg> = built
+            .structure
+            .legs()
+            .iter()
+            .map(|l| ComboLeg {
+                instrument: self.contract(&l.terms),
+                ratio: l.ratio,
+            })
+            .collect();
+        let quotes: Vec<LegQuote> = built
+            .quotes
+            .iter()
+            .map(|q| LegQuote {
+                bid: q.bid,
+                ask: q.ask,
+            })
+            .collect();
+        let Ok(mid_net) = built.structure.combo_price(&mids) else {
+            return;
+        };
+        let limit = mid_net
+            .checked_add(st.concession)
+            .unwrap_or(mid_net)
+            .round_to_tick(self.spec.contract.tick, trade_core::TickRounding::Up);
+        let qty = built.structure.quantity();
+        let out = match_combo(
+            &legs,
+            limit,
+            &quotes,
+            self.spec.contract.tick,
+            &self.spec.combo,
+        );
+        let (prices, net) = match out {
+            ComboOutcome::Filled { leg_prices, net } => (leg_prices, net),
+            other => return self.refuse(ts, "no_fill", format!("combo limit {limit}: {other:?}")),
+        };
+        let (realized, commission) = self.book_combo(&legs, &prices, qty, ts, "entry");
+        let payoff = built.structure.payoff(&prices).ok();
+        let limited = |b: Bound| b.limited();
+        let source = built_source(chain, &built);
+        let record = PositionRecord {
+            id: id.0,
+            strategy: st.name.clone(),
+            underlying: self.underlying.to_string(),
+            structure: built.structure.kind().to_string(),
+            contracts: qty.get(),
+            opened: ts,
+            closed: None,
+            expiry,
+            dte_at_entry: chain.dte(expiry),
+            bucket: bucket_name(st.entry.bucket),
+            entry_net: net,
+            exit_net: None,
+            max_profit: payoff.as_ref().and_then(|p| limited(p.max_profit())),
+            max_loss: payoff.as_ref().and_then(|p| limited(p.max_loss())),
+            pnl: None,
+            commissions: commission,
+            exit_rule: None,
+            exit_reason: None,
+            quotes: source.into(),
+            legs: built
+                .structure
+                .legs()
+                .iter()
+                .zip(&prices)
+                .map(|(l, p)| LegRecord {
+                    symbol: OccSymbol::from_terms(&l.terms)
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|_| l.describe()),
+                    ratio: l.ratio,
+                    entry_price: *p,
+                    exit_price: None,
+                    exit_kind: None,
+                })
+                .collect(),
+        };
+        self.ledger.positions.push(record);
+        let marks = built
+            .quotes
+            .iter()
+            .zip(&leg_greeks)
+            .map(|(q, g)| LegMark {
+                bid: q.bid,
+                ask: q.ask,
+                delta: g.delta,
+                gamma: g.gamma,
+                iv: 0.0,
+            })
+            .collect::<Vec<_>>();
+        let leg_ivs = built
+            .structure
+            .legs()
+            .iter()
+            .map(|l| {
+                chain
+                    .quote(&ContractKey {
+                        expiry: l.terms.expiry,
+                        strike: l.terms.strike,
+                        right: l.terms.right,
+                    })
+                    .and_then(|q| q.iv)
+                    .unwrap_or(0.0)
+            })
+            .collect::<Vec<_>>();
+        let marks = marks
+            .into_iter()
+            .zip(&leg_ivs)
+            .map(|(m, iv)| LegMark { iv: *iv, ..m })
+            .collect();
+        for (i, &inst) in legs.iter().map(|l| &l.instrument).enumerate() {
+            self.portfolio.mark(inst, built.quotes[i].mid());
+        }
+        self.open.push(OpenPosition {
+            id,
+            entry: EntrySnapshot {
+                time: ts,
+                leg_prices: prices,
+                underlying: spot,
+                leg_ivs,
+            },
+            legs: legs.iter().map(|l| l.instrument).collect(),
+            structure: built.structure,
+            state: ExitState::default(),
+            marks,
+            record: self.ledger.positions.len() - 1,
+            realized,
+        });
+        self.next_position += 1;
+    }
+
+    fn expiry_quotes(&self, chain: &ChainSnapshot, expiry: Date) -> ExpiryQuotes {
+        let spot = chain.underlying_price();
+        let years = expiry_years(chain.ts(), expiry);
+        let quotes = chain
+            .expiry_quotes(expiry)
+            .iter()
+            .filter_map(|q| {
+                let g = self.leg_greeks(q, spot, years)?;
+                Some(StrikeQuote {
+                    strike: q.strike(),
+                    right: q.right(),
+                    bid: q.bid,
+                    ask: q.ask,
+                    delta: g.delta,
+                })
+            })
+            .collect();
+        ExpiryQuotes {
+            underlying: self.underlying.clone(),
+            expiry,
+            style: self.spec.contract.style,
+            settlement: self.spec.contract.settlement,
+            multiplier: self.spec.contract.multiplier,
+            spot,
+            quotes,
+        }
+    }
+
+    /// The instrument id of a contract, listing it on first use.
+    fn contract(&mut self, terms: &OptionTerms) -> InstrumentId {
+        let key = ContractKey {
+            expiry: terms.expiry,
+            strike: terms.strike,
+            right: terms.right,
+        };
+        if let Some(&id) = self.contracts.get(&key) {
+            return id;
+        }
+        let id = self.portfolio.add_instrument(self.spec.contract.multiplier);
+        let symbol = OccSymbol::from_terms(terms)
+            .map(|s| s.symbol())
+            .unwrap_or_else(|_| terms.underlying.clone());
+        self.instruments.push(Instrument {
+            symbol,
+            kind: InstrumentKind::Option(terms.clone()),
+            tick_size: self.spec.contract.tick,
+            multiplier: self.spec.contract.multiplier,
+        });
+        self.terms.push(Some(terms.clone()));
+        self.contracts.insert(key, id);
+        id
+    }
+
+    fn record_greeks(&mut self, ts: Timestamp, spot: Price, chain: Option<&ChainSnapshot>) {
+        let m = f64::from(self.spec.contract.multiplier);
+        let mut row = GreeksRow {
+            ts,
+            underlying: spot,
+            delta: 0.0,
+            gamma: 0.0,
+            vega: 0.0,
+            theta: 0.0,
+            open_positions: self.open.len() as u32,
+            loss_at_risk: Money::ZERO,
+        };
+        for p in &self.open {
+            let q = p.structure.quantity().get() as f64;
+            for (leg, mark) in p.structure.legs().iter().zip(&p.marks) {
+                let units = f64::from(leg.ratio) * q * m;
+                row.delta += units * mark.delta;
+                row.gamma += units * mark.gamma;
+                if let Some(chain) = chain {
+                    let key = ContractKey {
+                        expiry: leg.terms.expiry,
+                        strike: leg.terms.strike,
+                        right: leg.terms.right,
+                    };
+                    if let Some(g) = chain.quote(&key).and_then(|qt| {
+                        self.leg_greeks(qt, spot, expiry_years(ts, leg.terms.expiry))
+                    }) {
+                        row.vega += units * g.vega_per_point();
+                        row.theta += units * g.theta_per_day();
+                    }
+                }
+            }
+            if let Ok(bp) = p.structure.buying_power(&p.entry.leg_prices) {
+                row.loss_at_risk += bp;
+            }
+        }
+        self.ledger.greeks.push(row);
+    }
+
+    fn finish(self, bars: u64) -> (BacktestResult, OptionsLedger, Vec<Instrument>) {
+        let final_marks = (0..self.portfolio.instrument_count())
+            .map(|i| self.portfolio.mark_of(InstrumentId(i as u32)))
+            .collect();
+        let result = BacktestResult {
+            orders: self.orders,
+            fills: self.fills,
+            equity: self.equity,
+            positions: self.positions,
+            trades: self.closed_trades,
+            risk_events: Vec::new(),
+            kill_switch: None,
+            bars,
+            final_marks,
+            initial_cash: self.spec.initial_cash,
+        };
+        (result, self.ledger, self.instruments)
+    }
+}
+
+/// ACT/365 years from `ts` to the 16:00 New York close of `expiry`.
+fn expiry_years(ts: Timestamp, expiry: Date) -> f64 {
+    trade_options::structure::expiry_close(expiry)
+        .map_or(0.0, |close| year_fraction(ts, close).max(0.0))
+}
+
+/// `real`, `modelled` or `mixed`: the quotes a structure was opened at.
+fn built_source(chain: &ChainSnapshot, built: &BuiltStructure) -> &'static str {
+    let sources: Vec<QuoteSource> = built
+        .structure
+        .legs()
+        .iter()
+        .filter_map(|l| {
+            chain
+                .quote(&ContractKey {
+                    expiry: l.terms.expiry,
+                    strike: l.terms.strike,
+                    right: l.terms.right,
+                })
+                .map(|q| q.source)
+        })
+        .collect();
+    if sources.iter().all(|s| *s == QuoteSource::Real) {
+        "real"
+    } else if sources.iter().all(|s| *s == QuoteSource::Modelled) {
+        "modelled"
+    } else {
+        "mixed"
+    }
+}

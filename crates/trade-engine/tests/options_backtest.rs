@@ -1,0 +1,201 @@
+//! The options backtest on real SPY closes and the real VIX, with synthetic
+//! chains: the account ledgers reconcile to the cent, every closed
+//! structure's P&L equals its legs' cash flows, risk numbers follow from the
+//! strikes, and two runs are identical.
+
+use std::path::PathBuf;
+
+use jiff::civil::{Time, date};
+use trade_core::{Bar, Instrument, InstrumentId, Money, Price, Qty, Side, Symbol, Timestamp};
+use trade_data::{BarFileSpec, load_bars};
+use trade_engine::BacktestResult;
+use trade_engine::broker::{ComboFillConfig, CommissionModel};
+use trade_engine::options::{
+    ContractSpec, OptionsLedger, OptionsSpec, OptionsStrategy, StructureChoice, SyntheticChains,
+    run_options_backtest,
+};
+use trade_options::exits::ExitConfig;
+use trade_options::occ::OccSymbol;
+use trade_options::portfolio::PortfolioLimits;
+use trade_options::structure::EntryCriteria;
+use trade_options::synth::{ChainGenerator, SynthConfig, VixSeries};
+
+fn repo(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn spy_bars(from: Timestamp, to: Timestamp) -> Vec<Bar> {
+    let spec = BarFileSpec::new(repo("data/daily/yahoo_xjcarter_2022/SPY.csv"));
+    let loaded = load_bars(&spec, InstrumentId(0)).expect("SPY bars");
+    loaded
+        .bars
+        .into_iter()
+        .filter(|b| b.ts >= from && b.ts <= to)
+        .collect()
+}
+
+fn ts(y: i16, m: i8, d: i8) -> Timestamp {
+    Timestamp::from_nanos(
+        date(y, m, d)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("date")
+            .timestamp()
+            .as_nanosecond() as i64,
+    )
+}
+
+fn spec() -> OptionsSpec {
+    let mut entry = EntryCriteria::swing();
+    // Daily bars close at 16:00 New York: decide at the close.
+    entry.window_start = Time::constant(15, 0, 0, 0);
+    entry.window_end = Time::constant(16, 0, 0, 0);
+    // A 16-delta, $5-wide condor on a $200 SPY collects about $0.80.
+    entry.min_credit = Price::from_cents(50);
+    OptionsSpec {
+        initial_cash: Money::from_dollars(100_000),
+        commission: CommissionModel::PerShare {
+            rate: "0.65".parse().unwrap(),
+            min: Money::from_dollars(1),
+            max_pct: None,
+        },
+        stock_commission: CommissionModel::default(),
+        combo: ComboFillConfig::default(),
+        exits: ExitConfig::default(),
+        limits: PortfolioLimits::default(),
+        contract: ContractSpec::default(),
+        rate: 0.02,
+        dividend_yield: 0.015,
+        strategy: OptionsStrategy {
+            name: "spy_ic45".into(),
+            structure: StructureChoice::IronCondor {
+                wing: Price::from_cents(500),
+            },
+            entry,
+            target_dte: 45,
+            contracts: Qty::new(1),
+            max_open: 3,
+            concession: Price::from_cents(10),
+        },
+    }
+}
+
+fn run() -> (BacktestResult, OptionsLedger, Vec<Instrument>) {
+    let bars = spy_bars(ts(2015, 1, 1), ts(2016, 12, 31));
+    assert!(bars.len() > 500);
+    let spy = Symbol::new("SPY").unwrap();
+    let generator = ChainGenerator::new(spy.clone(), SynthConfig::default()).expect("generator");
+    let vix = VixSeries::load(&repo("data/vix/VIX_History_cboe.csv")).expect("VIX");
+    let mut source = SyntheticChains::new(generator, vix, "data/vix/VIX_History_cboe.csv".into());
+    run_options_backtest(&spec(), Instrument::etf(spy), &bars, &mut source).expect("backtest")
+}
+
+#[test]
+fn iron_condors_reconcile_to_the_cent() {
+    let (result, ledger, instruments) = run();
+    let closed: Vec<_> = ledger
+        .positions
+        .iter()
+        .filter(|p| p.closed.is_some())
+        .collect();
+    assert!(closed.len() >= 10, "only {} closed positions", closed.len());
+    assert!(ledger.quotes.modelled > 0 && ledger.quotes.real == 0);
+    assert!(
+        closed
+            .iter()
+            .any(|p| p.exit_rule.as_deref() == Some("take_profit")),
+        "no take-profit exit among {:?}",
+        closed
+            .iter()
+            .map(|p| p.exit_rule.clone())
+            .collect::<Vec<_>>()
+    );
+
+    // Cash: initial - signed notionals - commissions, from the fill ledger.
+    let mut cash = Money::from_dollars(100_000);
+    for f in &result.fills {
+        let m = instruments[f.fill.instrument.index()].multiplier;
+        let n = Money::notional(f.fill.price, f.fill.qty, m);
+        match f.fill.side {
+            Side::Buy => cash -= n,
+            Side::Sell => cash += n,
+        }
+        cash -= f.fill.commission;
+    }
+    let last = result.equity.last().expect("equity rows");
+    assert_eq!(last.cash, cash);
+
+    for p in &ledger.positions {
+        // An iron condor sold for a credit: max profit is the credit, max
+        // loss the $5 wing less the credit, per 100 shares.
+        assert!(p.entry_net < Price::ZERO, "position {} not a credit", p.id);
+        let credit = Money::notional(
+            Price::from_raw(-p.entry_net.raw()),
+            Qty::new(p.contracts),
+            100,
+        );
+        assert_eq!(p.max_profit, Some(credit), "position {}", p.id);
+        // Legs: long put, short put, short call, long call; a wing is at
+        // least $5 (wider where only $5 strikes are listed).
+        let strikes: Vec<Price> = p
+            .legs
+            .iter()
+            .map(|l| OccSymbol::parse(&l.symbol).expect("OCC symbol").strike())
+            .collect();
+        let widest = (strikes[1].raw() - strikes[0].raw()).max(strikes[3].raw() - strikes[2].raw());
+        assert!(widest >= Price::from_cents(500).raw(), "position {}", p.id);
+        let wing = Money::notional(Price::from_raw(widest), Qty::new(p.contracts), 100);
+        assert_eq!(p.max_loss, Some(wing - credit), "position {}", p.id);
+        // A position closed by an order: P&L is the legs' round trips less
+        // commissions.
+        if p.exit_rule.as_deref().is_some_and(|r| r != "expiry") {
+            let flows: i128 = p
+                .legs
+                .iter()
+                .map(|l| {
+                    let exit = l.exit_price.expect("closed leg").raw();
+                    i128::from(l.ratio)
+                        * i128::from(p.contracts)
+                        * 100
+                        * i128::from(exit - l.entry_price.raw())
+                })
+                .sum();
+            assert_eq!(
+                p.pnl,
+                Some(Money::from_raw(flows as i64) - p.commissions),
+                "position {}",
+                p.id
+            );
+            assert!(p.exit_reason.as_deref().is_some_and(|r| !r.is_empty()));
+        }
+    }
+    // Every rule that closed a position was journaled.
+    for p in &closed {
+        if let Some(rule) = p.exit_rule.as_deref().filter(|r| *r != "expiry") {
+            assert!(
+                ledger
+                    .decisions
+                    .iter()
+                    .any(|d| d.position.0 == p.id && d.rule.to_string() == rule),
+                "no journal entry for position {} ({rule})",
+                p.id
+            );
+        }
+    }
+    assert_eq!(ledger.greeks.len(), result.equity.len());
+}
+
+#[test]
+fn same_inputs_same_ledgers() {
+    let a = run();
+    let b = run();
+    assert_eq!(
+        serde_json::to_string(&a.0).unwrap(),
+        serde_json::to_string(&b.0).unwrap()
+    );
+    assert_eq!(
+        serde_json::to_string(&a.1).unwrap(),
+        serde_json::to_string(&b.1).unwrap()
+    );
+}
