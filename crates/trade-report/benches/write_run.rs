@@ -175,6 +175,7 @@ fn bench(c: &mut Criterion) {
         benchmark: bench,
         result: &res,
         metrics_config: MetricsConfig::default(),
+        extra_files: Vec::new(),
     };
     let mut group = c.benchmark_group("write_run");
     group

@@ -55,4 +55,16 @@ pub struct RunInput<'a> {
     pub result: &'a BacktestResult,
     /// Annualisation and risk-free rate for the metrics.
     pub metrics_config: MetricsConfig,
+    /// Further artifacts written into the folder as they are (the options
+    /// desk's `options.json`): plain file names, no separators.
+    pub extra_files: Vec<ExtraFile>,
+}
+
+/// One further artifact of a run folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraFile {
+    /// File name inside the run folder (`[A-Za-z0-9._-]`, not starting with `.`).
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }

@@ -34,7 +34,7 @@ mod run_dir;
 mod summary;
 
 pub use error::ReportError;
-pub use input::{Benchmark, DataFileInfo, RunInput};
+pub use input::{Benchmark, DataFileInfo, ExtraFile, RunInput};
 pub use records::{
     BenchmarkSeries, FillRecord, Ledgers, OrderRecord, PositionRecord, RiskEventRecord, TradeRecord,
 };

@@ -238,6 +238,23 @@ fn write_summary_and_page(
     write_synced(&dir.join(SUMMARY_FILE), &summary.to_json()?)?;
     before(CONFIG_FILE)?;
     write_synced(&dir.join(CONFIG_FILE), input.config_toml.as_bytes())?;
+    for extra in &input.extra_files {
+        let ok = !extra.name.is_empty()
+            && !extra.name.starts_with('.')
+            && extra
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            && ![SUMMARY_FILE, CONFIG_FILE, REPORT_FILE].contains(&extra.name.as_str());
+        if !ok {
+            return Err(ReportError::InvalidInput(format!(
+                "extra artifact name {:?}: expected a plain file name",
+                extra.name
+            )));
+        }
+        before(&extra.name)?;
+        write_synced(&dir.join(&extra.name), &extra.bytes)?;
+    }
     before(REPORT_FILE)?;
     let page = html::render(&summary, ledgers, &series)?;
     write_synced(&dir.join(REPORT_FILE), page.as_bytes())

@@ -407,6 +407,7 @@ pub(crate) fn input<'a>(
         benchmark: bench,
         result,
         metrics_config: MetricsConfig::default(),
+        extra_files: Vec::new(),
     }
 }
 

@@ -202,6 +202,7 @@ fn backtest_to_run_folder_and_back() {
         benchmark: Some(benchmark),
         result: &result,
         metrics_config: MetricsConfig::default(),
+        extra_files: Vec::new(),
     };
     let (root, keep) = temp_root();
     let dir = write_run(&root, &input).unwrap();

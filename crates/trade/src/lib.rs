@@ -13,6 +13,7 @@ pub mod config;
 pub mod data_source;
 /// Logging setup.
 pub mod logging;
+pub mod options_run;
 /// The backtest pipeline: config → data → engine → run folder.
 pub mod pipeline;
 /// Text tables.

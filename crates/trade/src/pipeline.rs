@@ -154,6 +154,11 @@ pub fn run(
         ms = load_time.as_millis() as u64,
         "data loaded"
     );
+    if let Some(plan) = &cfg.options {
+        let mut out = crate::options_run::run(cfg, plan, &data, run_id, opts)?;
+        out.load_time = load_time;
+        return Ok(out);
+    }
     let hours = market_hours(&data)?;
     let slots = strategies(cfg, registry)?;
     let spec = spec(cfg);
@@ -208,6 +213,7 @@ pub fn run(
             periods_per_year: cfg.raw.metrics.periods_per_year,
             risk_free_annual: cfg.raw.metrics.risk_free_rate,
         },
+        extra_files: Vec::new(),
     };
     // A derived run id names its content (config, data, version), so the
     // same id may replace its folder; an id the user chose is never overwritten.

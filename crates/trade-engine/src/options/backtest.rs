@@ -984,7 +984,7 @@ impl Desk<'_> {
             id: id.0,
             strategy: st.name.clone(),
             underlying: self.underlying.to_string(),
-            structure: built.structure.kind().to_string(),
+            structure: built.structure.kind().to_string().replace(' ', "_"),
             contracts: qty.get(),
             opened: ts,
             closed: None,

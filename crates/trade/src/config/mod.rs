@@ -4,6 +4,7 @@
 //! canonically (sorted-key JSON of the effective config, SHA-256).
 
 mod layers;
+mod options;
 mod raw;
 mod validated;
 
@@ -16,6 +17,7 @@ use trade_core::InstrumentId;
 use trade_engine::strategy::Registry;
 
 pub use layers::{Override, RESERVED_ENV, env_overrides, parse_set};
+pub use options::{ChainPlan, OptionsPlan};
 pub use raw::{MetricsSection, RawConfig, RunSection, StrategySection};
 pub use validated::{DataEntry, StrategyPlan, resolve};
 
@@ -41,6 +43,8 @@ pub struct LoadedConfig {
     pub strategies: Vec<StrategyPlan>,
     /// Benchmark instrument.
     pub benchmark: InstrumentId,
+    /// The `[options]` strategy, if configured.
+    pub options: Option<OptionsPlan>,
 }
 
 /// Where the layers come from.
@@ -246,9 +250,27 @@ pub fn load(
         .enumerate()
         .map(|(i, s)| validated::strategy_plan(path, i, s, &symbols, registry))
         .collect::<Result<Vec<_>, _>>()?;
-    let benchmark = match &raw.run.benchmark {
-        Some(b) => symbols[&b.to_ascii_uppercase()],
-        None => strategies[0].instruments[0],
+    let options = match &raw.options {
+        Some(t) => {
+            let mut plan = options::plan(path, &base, t)?;
+            plan.spec.initial_cash = raw.account.initial_cash;
+            if !symbols.contains_key(&plan.underlying) {
+                return Err(ConfigError(format!(
+                    "{}: options.underlying {:?} has no [data.{}] table",
+                    path.display(),
+                    plan.underlying,
+                    plan.underlying
+                )));
+            }
+            Some(plan)
+        }
+        None => None,
+    };
+    let benchmark = match (&raw.run.benchmark, &options, strategies.first()) {
+        (Some(b), _, _) => symbols[&b.to_ascii_uppercase()],
+        (None, Some(o), _) => symbols[&o.underlying],
+        (None, None, Some(s)) => s.instruments[0],
+        (None, None, None) => InstrumentId(0),
     };
     let effective_toml = toml::to_string_pretty(&raw).map_err(|e| {
         ConfigError(format!(
@@ -265,6 +287,7 @@ pub fn load(
         data,
         strategies,
         benchmark,
+        options,
     })
 }
 

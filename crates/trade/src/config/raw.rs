@@ -38,6 +38,10 @@ pub struct RawConfig {
     /// Strategy instances: `[[strategies]]`.
     #[serde(default)]
     pub strategies: Vec<StrategySection>,
+    /// An options strategy (see `config::options`); absent from the
+    /// effective config (and its hash) when not configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<toml::Table>,
 }
 
 /// `[run]`.

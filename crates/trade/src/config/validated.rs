@@ -225,8 +225,8 @@ pub(super) fn check_sections(source: &Path, raw: &RawConfig) -> Result<(), Confi
     if raw.data.is_empty() {
         errs.push("no [data.SYMBOL] table: configure at least one bar file".into());
     }
-    if raw.strategies.is_empty() {
-        errs.push("no [[strategies]] entry: configure at least one strategy".into());
+    if raw.strategies.is_empty() && raw.options.is_none() {
+        errs.push("no [[strategies]] entry and no [options] section: configure a strategy".into());
     }
     let mut names = std::collections::BTreeSet::new();
     for s in &raw.strategies {

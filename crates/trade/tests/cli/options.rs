@@ -221,3 +221,151 @@ fn american_put_matches_hull_section_21_1() {
         "{euro}"
     );
 }
+
+/// The shipped 45-DTE iron-condor example (cut to one year) runs through
+/// `trade backtest`: the run folder has the usual artifacts plus
+/// `options.json`, which says every quote was modelled; each closed
+/// structure's P&L equals its legs' round trips less commissions
+/// (recomputed here from the recorded leg prices), and every exit rule that
+/// closed one is in the decision journal. (The cash reconciliation is in
+/// `trade-engine/tests/options_backtest.rs`.)
+#[test]
+fn iron_condor_example_writes_an_options_run() {
+    let s = Scratch::new("ic45");
+    let cfg = repo().join("examples/spy_iron_condor_45dte.toml");
+    let o = trade_in(
+        &s.0,
+        &[
+            "backtest",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--set",
+            "run.start=2019-01-02",
+            "--set",
+            "run.end=2019-12-31",
+            "--output-dir",
+            "runs",
+            "--json",
+            "--quiet",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs = s.path("runs");
+    let dir = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for f in [
+        "summary.json",
+        "config.toml",
+        "report.html",
+        "fills.parquet",
+        "equity.parquet",
+        "options.json",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("options.json")).unwrap()).unwrap();
+    assert_eq!(ledger["quotes"]["real"], 0);
+    assert!(ledger["quotes"]["modelled"].as_u64().unwrap() > 100_000);
+    assert!(
+        ledger["chain_source"]
+            .as_str()
+            .unwrap()
+            .contains("modelled")
+    );
+    let positions = ledger["positions"].as_array().unwrap();
+    assert!(positions.len() >= 10, "{} positions", positions.len());
+    let dollars = |v: &serde_json::Value| -> f64 { v.as_str().unwrap().parse().unwrap() };
+    let mut closed_by_rule = 0;
+    for p in positions {
+        assert_eq!(p["structure"], "iron_condor");
+        assert_eq!(p["quotes"], "modelled");
+        let rule = p["exit_rule"].as_str();
+        if rule.is_some_and(|r| r != "expiry") {
+            closed_by_rule += 1;
+            let contracts = p["contracts"].as_f64().unwrap();
+            let flows: f64 = p["legs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    l["ratio"].as_f64().unwrap()
+                        * contracts
+                        * 100.0
+                        * (dollars(&l["exit_price"]) - dollars(&l["entry_price"]))
+                })
+                .sum();
+            let want = flows - dollars(&p["commissions"]);
+            assert!((dollars(&p["pnl"]) - want).abs() < 0.005, "{p}");
+        }
+    }
+    assert!(closed_by_rule > 0);
+    // Every rule that closed a position is in the decision journal.
+    let decisions = ledger["decisions"].as_array().unwrap();
+    for p in positions {
+        if let Some(rule) = p["exit_rule"].as_str().filter(|r| *r != "expiry") {
+            assert!(
+                decisions
+                    .iter()
+                    .any(|d| d["position"] == p["id"] && d["rule"] == rule),
+                "no journal line for {}",
+                p["id"]
+            );
+        }
+    }
+}
+
+#[test]
+fn options_config_errors_name_the_key() {
+    let s = Scratch::new("ic-bad");
+    let base = std::fs::read_to_string(repo().join("examples/spy_iron_condor_45dte.toml"))
+        .unwrap()
+        .replace("../data/", &format!("{}/data/", repo().display()));
+    let cases = [
+        (
+            "structure = \"iron_condor\"",
+            "structure = \"iron_butterfly\"",
+            "options: unknown variant `iron_butterfly`",
+        ),
+        (
+            "width = 5.0",
+            "width = 5.0\nwingspan = 3",
+            "unknown field `wingspan`",
+        ),
+        (
+            "width = 5.0",
+            "width = 50.0",
+            "options.width 50.00 is wider than options.entry.max_width",
+        ),
+        (
+            "underlying = \"SPY\"",
+            "underlying = \"QQQ\"",
+            "options.underlying \"QQQ\" has no [data.QQQ] table",
+        ),
+        (
+            "fill_fraction = 0.5",
+            "fill_fraction = 1.5",
+            "combo.fill_fraction must be in [0, 1]",
+        ),
+        (
+            "vix = \"",
+            "# vix = \"",
+            "options.vix: synthetic chains need a VIX history file",
+        ),
+    ];
+    for (from, to, needle) in cases {
+        assert!(base.contains(from), "{from}");
+        let cfg = s.write("bad.toml", &base.replacen(from, to, 1));
+        let o = trade_in(&s.0, &["backtest", "--config", cfg.to_str().unwrap()], &[]);
+        assert_user_error(&o, &["bad.toml", needle]);
+        assert!(
+            !s.path("runs").exists(),
+            "a run folder after a config error"
+        );
+    }
+}
