@@ -192,6 +192,7 @@ struct Page {
     details: Vec<Kv>,
     data_files: Vec<FileRow>,
     footer: String,
+    options: Option<crate::options::OptionsPage>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -554,16 +555,7 @@ fn details(summary: &Summary) -> Vec<Kv> {
     let mut v = vec![
         kv("Run ID", summary.run_id.clone(), "mono"),
         kv("Strategies", summary.strategies.join(", "), "val"),
-        kv(
-            "Instruments",
-            summary
-                .instruments
-                .iter()
-                .map(|i| format!("{} ({})", i.symbol, i.kind))
-                .collect::<Vec<_>>()
-                .join(", "),
-            "val",
-        ),
+        kv("Instruments", instruments_text(summary), "val"),
     ];
     if let Some(b) = &summary.benchmark {
         let bought = match (b.first_close, b.first_close_ts) {
@@ -600,6 +592,27 @@ fn details(summary: &Summary) -> Vec<Kv> {
 }
 
 /// `$113,229`: dollars without cents for the headline cards.
+/// The run's instruments; option contracts (an options run lists hundreds)
+/// are counted rather than listed.
+fn instruments_text(summary: &Summary) -> String {
+    let mut listed: Vec<String> = Vec::new();
+    let mut options = 0usize;
+    for i in &summary.instruments {
+        if i.kind == "option" {
+            options += 1;
+        } else {
+            listed.push(format!("{} ({})", i.symbol, i.kind));
+        }
+    }
+    if options > 0 {
+        listed.push(format!(
+            "{} option contracts (see options.json)",
+            count(options as u64)
+        ));
+    }
+    listed.join(", ")
+}
+
 fn whole_dollars(v: f64) -> String {
     let s = dollars(Some(v.round()));
     s.strip_suffix(".00").map_or(s.clone(), str::to_string)
@@ -613,6 +626,7 @@ fn page(
     summary: &Summary,
     ledgers: &Ledgers<'_>,
     series: &DailySeries,
+    options: Option<crate::options::OptionsPage>,
 ) -> Result<Page, ReportError> {
     let s = &summary.metrics.strategy;
     let b = summary.metrics.benchmark.as_ref();
@@ -806,6 +820,7 @@ fn page(
             num(cfg.periods_per_year.into(), 0),
             pct(Some(cfg.risk_free_annual), 2),
         ),
+        options,
     })
 }
 
@@ -817,8 +832,9 @@ pub(crate) fn render(
     summary: &Summary,
     ledgers: &Ledgers<'_>,
     series: &DailySeries,
+    options: Option<crate::options::OptionsPage>,
 ) -> Result<String, ReportError> {
-    let page = page(summary, ledgers, series)?;
+    let page = page(summary, ledgers, series, options)?;
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_template("report.html", TEMPLATE)?;

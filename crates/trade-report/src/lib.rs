@@ -28,6 +28,7 @@ mod format;
 mod html;
 mod input;
 pub mod ledgers;
+mod options;
 mod records;
 mod returns;
 mod run_dir;

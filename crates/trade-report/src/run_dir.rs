@@ -256,7 +256,13 @@ fn write_summary_and_page(
         write_synced(&dir.join(&extra.name), &extra.bytes)?;
     }
     before(REPORT_FILE)?;
-    let page = html::render(&summary, ledgers, &series)?;
+    let options = input
+        .extra_files
+        .iter()
+        .find(|f| f.name == crate::options::OPTIONS_FILE)
+        .map(|f| crate::options::page(&f.bytes))
+        .transpose()?;
+    let page = html::render(&summary, ledgers, &series, options)?;
     write_synced(&dir.join(REPORT_FILE), page.as_bytes())
 }
 
@@ -275,7 +281,14 @@ pub fn render_report(run_dir: &Path) -> Result<(), ReportError> {
         summary.initial_equity,
         ledgers.benchmark.as_ref(),
     );
-    let page = html::render(&summary, &ledgers, &series)?;
+    let options_path = run_dir.join(crate::options::OPTIONS_FILE);
+    let options = if options_path.is_file() {
+        let bytes = fs::read(&options_path).map_err(|e| ReportError::io(&options_path, e))?;
+        Some(crate::options::page(&bytes)?)
+    } else {
+        None
+    };
+    let page = html::render(&summary, &ledgers, &series, options)?;
     let tmp = run_dir.join(format!(".{REPORT_FILE}.tmp-{}", std::process::id()));
     let result = write_synced(&tmp, page.as_bytes()).and_then(|()| {
         let target = run_dir.join(REPORT_FILE);

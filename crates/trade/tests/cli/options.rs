@@ -305,6 +305,25 @@ fn iron_condor_example_writes_an_options_run() {
         }
     }
     assert!(closed_by_rule > 0);
+    // The report's options section: breakdowns and a payoff diagram.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for needle in [
+        "P&amp;L by exit rule",
+        "P&amp;L by DTE bucket",
+        "Payoff at expiry: iron condor on SPY",
+        "0 real,",
+    ] {
+        assert!(html.contains(needle), "report lacks {needle:?}");
+    }
+    // `trade report` re-renders it from the folder alone, options included.
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    let o = trade_in(&s.0, &["report", dir.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(dir.join("report.html"))
+            .unwrap()
+            .contains("P&amp;L by exit rule")
+    );
     // Every rule that closed a position is in the decision journal.
     let decisions = ledger["decisions"].as_array().unwrap();
     for p in positions {
