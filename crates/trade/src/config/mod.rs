@@ -252,16 +252,17 @@ pub fn load(
         .collect::<Result<Vec<_>, _>>()?;
     let options = match &raw.options {
         Some(t) => {
+            if let Some(u) = t.get("underlying").and_then(|v| v.as_str()) {
+                let u = u.to_ascii_uppercase();
+                if !symbols.contains_key(&u) {
+                    return Err(ConfigError(format!(
+                        "{}: options.underlying {u:?} has no [data.{u}] table",
+                        path.display(),
+                    )));
+                }
+            }
             let mut plan = options::plan(path, &base, t)?;
             plan.spec.initial_cash = raw.account.initial_cash;
-            if !symbols.contains_key(&plan.underlying) {
-                return Err(ConfigError(format!(
-                    "{}: options.underlying {:?} has no [data.{}] table",
-                    path.display(),
-                    plan.underlying,
-                    plan.underlying
-                )));
-            }
             Some(plan)
         }
         None => None,

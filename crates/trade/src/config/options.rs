@@ -221,6 +221,15 @@ pub fn plan(source: &Path, base: &Path, table: &toml::Table) -> Result<OptionsPl
     if let Err(errs) = trade_options::exits::ExitEngine::new(s.exits.clone()) {
         return Err(e(format!("options.exits: {}", errs.join("; "))));
     }
+    if underlying != s.limits.benchmark.as_str()
+        && s.limits.default_beta.is_none()
+        && !s.limits.betas.keys().any(|k| k.as_str() == underlying)
+    {
+        return Err(e(format!(
+            "options.limits.betas: no beta for {underlying} to weight its delta into {} shares (add betas = {{ {underlying} = 1.0 }} or default_beta)",
+            s.limits.benchmark
+        )));
+    }
     let structure = match s.structure {
         StructureName::IronCondor => StructureChoice::IronCondor { wing: s.width },
         StructureName::BullPut => vertical(VerticalKind::BullPut, s.width),

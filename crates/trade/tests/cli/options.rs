@@ -376,6 +376,11 @@ fn options_config_errors_name_the_key() {
             "# vix = \"",
             "options.vix: synthetic chains need a VIX history file",
         ),
+        (
+            "max_abs_delta = 200.0",
+            "max_abs_delta = 200.0\nbenchmark = \"QQQ\"",
+            "options.limits.betas: no beta for SPY",
+        ),
     ];
     for (from, to, needle) in cases {
         assert!(base.contains(from), "{from}");
@@ -385,6 +390,81 @@ fn options_config_errors_name_the_key() {
         assert!(
             !s.path("runs").exists(),
             "a run folder after a config error"
+        );
+    }
+}
+
+fn run_example(s: &Scratch, example: &str, sets: &[&str]) -> serde_json::Value {
+    let cfg = repo().join(example);
+    let mut args = vec![
+        "backtest",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--output-dir",
+        "runs",
+        "--quiet",
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    let o = trade_in(&s.0, &args, &[]);
+    assert!(o.status.success(), "{example}: {}", stderr(&o));
+    let dir = std::fs::read_dir(s.path("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    serde_json::from_slice(&std::fs::read(dir.join("options.json")).unwrap()).unwrap()
+}
+
+/// The 0DTE example trades same-day condors on one-minute bars: every
+/// position opens and expires on the same New York date, inside the entry
+/// window, and none is left for settlement without the expiry rules having
+/// had their turn.
+#[test]
+fn zero_dte_example_trades_same_day_condors() {
+    let s = Scratch::new("ic0");
+    let ledger = run_example(&s, "examples/spy_0dte_iron_condor.toml", &[]);
+    let positions = ledger["positions"].as_array().unwrap();
+    assert!(!positions.is_empty());
+    for p in positions {
+        assert_eq!(p["dte_at_entry"], 0, "{p}");
+        assert_eq!(p["bucket"], "0dte");
+        let opened = p["opened"].as_str().unwrap();
+        // Entries between 10:00 and 13:30 New York: 14:00-17:30 UTC in EDT,
+        // 15:00-18:30 UTC in EST.
+        let hhmm = &opened[11..16];
+        assert!(("14:00".."18:31").contains(&hhmm), "entry at {opened}");
+        assert_eq!(&opened[..10], p["expiry"].as_str().unwrap());
+    }
+}
+
+/// The QQQ example opens two-legged bull put spreads, is refused by the
+/// max-loss-at-risk limit at least once (journaled with its numbers), and
+/// beta-weights QQQ into SPY shares.
+#[test]
+fn qqq_bull_put_example_respects_its_limits() {
+    let s = Scratch::new("bp");
+    let ledger = run_example(
+        &s,
+        "examples/qqq_bull_put.toml",
+        &["run.start=2018-01-02", "run.end=2019-12-31"],
+    );
+    let positions = ledger["positions"].as_array().unwrap();
+    assert!(positions.len() >= 5, "{} positions", positions.len());
+    for p in positions {
+        assert_eq!(p["structure"], "bull_put_spread");
+        let legs = p["legs"].as_array().unwrap();
+        assert_eq!(legs.len(), 2);
+        // Short the higher put, long the lower: a credit.
+        assert!(p["entry_net"].as_str().unwrap().starts_with('-'), "{p}");
+    }
+    let refusals = ledger["refusals"].as_array().unwrap();
+    for r in refusals.iter().filter(|r| r["check"] == "greeks_limits") {
+        assert!(
+            r["reason"].as_str().unwrap().contains("limit $1500.00"),
+            "{r}"
         );
     }
 }
