@@ -162,7 +162,9 @@ struct Run<'a> {
     events: BrokerEvents,
     intents: Vec<OrderIntent>,
     cancels: Vec<ClientOrderId>,
-    group: Vec<usize>,
+    /// The instruments with a bar at the current instant, in id order,
+    /// with that bar.
+    group: Vec<(usize, &'a Bar)>,
     cursor: SessionCursor,
     trades: TradeTracker,
     out: BacktestResult,
@@ -172,6 +174,9 @@ struct Run<'a> {
     refused: Vec<Order>,
     /// Whether instruments touched per instant are needed (per-instrument loss cap).
     track_touched: bool,
+    /// Whether any kill switch or instrument loss cap is configured: without
+    /// one, the post-mark risk check has nothing to look at.
+    kill_checks: bool,
 }
 
 impl<'a> Run<'a> {
@@ -235,6 +240,9 @@ impl<'a> Run<'a> {
             touched: Vec::with_capacity(n),
             refused: Vec::new(),
             track_touched: spec.risk.instrument_daily_loss_pct.is_some(),
+            kill_checks: spec.risk.daily_loss_limit_pct.is_some()
+                || spec.risk.max_drawdown_pct.is_some()
+                || spec.risk.instrument_daily_loss_pct.is_some(),
         }
     }
 
@@ -263,15 +271,16 @@ impl<'a> Run<'a> {
     /// Every bar of the instant belongs to its series and comes strictly
     /// after the previous bar of that series. Checked here, on data the
     /// loop reads anyway, instead of in a separate pass over all bars.
+    #[inline]
     fn check_order(&self, ts: Timestamp) -> Result<(), BacktestError> {
-        for &i in &self.group {
+        for &(i, bar) in &self.group {
             let k = self.seen[i];
             let s = &self.series[i];
             let symbol = || self.instruments[i].symbol.to_string();
-            if s[k].instrument.index() != i {
+            if bar.instrument.index() != i {
                 return Err(BacktestError::WrongInstrument {
                     symbol: symbol(),
-                    found: s[k].instrument.0,
+                    found: bar.instrument.0,
                 });
             }
             if k > 0 && s[k - 1].ts >= ts {
@@ -286,29 +295,40 @@ impl<'a> Run<'a> {
     }
 
     /// The next instant and, in `self.group`, the instruments with a bar then.
+    #[inline]
     fn next_instant(&mut self) -> Option<Timestamp> {
-        if self.series.len() == 1 {
-            // One instrument: no merge needed; `group` stays [0].
-            let b = self.series[0].get(self.seen[0])?;
-            if self.group.len() != 1 {
-                self.group.clear();
-                self.group.push(0);
+        if let [series] = self.series {
+            // One instrument: no merge needed; `group` is [(0, next bar)].
+            let b = series.get(self.seen[0])?;
+            match self.group.as_mut_slice() {
+                [(_, bar)] => *bar = b,
+                _ => {
+                    self.group.clear();
+                    self.group.push((0, b));
+                }
             }
             return Some(b.ts);
         }
+        self.merge_next()
+    }
+
+    /// [`Run::next_instant`] over several series: the earliest next bar
+    /// time and every instrument with a bar then.
+    fn merge_next(&mut self) -> Option<Timestamp> {
         self.group.clear();
         let mut best: Option<Timestamp> = None;
-        for (i, s) in self.series.iter().enumerate() {
+        let series: &'a [Vec<Bar>] = self.series;
+        for (i, s) in series.iter().enumerate() {
             let Some(b) = s.get(self.seen[i]) else {
                 continue;
             };
             match best {
                 Some(t) if b.ts > t => {}
-                Some(t) if b.ts == t => self.group.push(i),
+                Some(t) if b.ts == t => self.group.push((i, b)),
                 _ => {
                     best = Some(b.ts);
                     self.group.clear();
-                    self.group.push(i);
+                    self.group.push((i, b));
                 }
             }
         }
@@ -330,9 +350,7 @@ impl<'a> Run<'a> {
         // power its buys need, whatever the instruments' id order.
         if in_session && busy {
             for phase in [FillPhase::Reducing, FillPhase::Rest] {
-                for k in 0..self.group.len() {
-                    let i = self.group[k];
-                    let bar = &self.series[i][self.seen[i]];
+                for &(i, bar) in &self.group {
                     self.broker.on_bar(
                         bar,
                         &self.instruments[i],
@@ -343,9 +361,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        for k in 0..self.group.len() {
-            let i = self.group[k];
-            let bar = &self.series[i][self.seen[i]];
+        for &(i, bar) in &self.group {
             self.portfolio.mark(bar.instrument, bar.close);
             self.seen[i] += 1;
             if self.track_touched {
@@ -362,10 +378,14 @@ impl<'a> Run<'a> {
         if !self.refused.is_empty() {
             self.events.closed.append(&mut self.refused);
         }
-        self.check_kill_switch(ts);
+        if self.kill_checks {
+            self.check_kill_switch(ts);
+        }
         for s in 0..self.slots.len() {
             self.run_strategy(s, ts);
-            self.submit_pending(s, ts, in_session);
+            if !self.cancels.is_empty() || !self.intents.is_empty() {
+                self.submit_pending(s, ts, in_session);
+            }
         }
         if self.spec.risk.flat_at_close && self.hours.is_close_at(session, ts) {
             self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true);
@@ -388,6 +408,7 @@ impl<'a> Run<'a> {
     /// Books the broker's executions and closed orders into ledgers and
     /// per-strategy state. Strategy callbacks for them run later, in
     /// [`Run::run_strategy`], from `self.events`.
+    #[inline(never)]
     fn book_events(&mut self) {
         for e in &self.events.executions {
             let f = &e.fill;
@@ -426,6 +447,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    #[inline(never)]
     fn check_kill_switch(&mut self, ts: Timestamp) {
         self.newly_blocked.clear();
         let tripped = self.risk.after_marks(
@@ -567,7 +589,7 @@ impl<'a> Run<'a> {
         let s32 = s as u32;
         let ns = self.slots.len();
         let has_events = !self.events.is_empty();
-        let subscribed = self.group.iter().any(|&i| self.subscribed[i * ns + s]);
+        let subscribed = self.group.iter().any(|&(i, _)| self.subscribed[i * ns + s]);
         if !subscribed && !has_events {
             return;
         }
@@ -602,9 +624,8 @@ impl<'a> Run<'a> {
             }
         }
         if subscribed {
-            for &i in &self.group {
+            for &(i, bar) in &self.group {
                 if sub[i * ns + s] {
-                    let bar = &series[i][seen[i] - 1];
                     slot.strategy.on_bar(&mut ctx, bar);
                 }
             }
@@ -613,6 +634,7 @@ impl<'a> Run<'a> {
     }
 
     /// Cancels and risk-checks what strategy `s` asked for.
+    #[inline(never)]
     fn submit_pending(&mut self, s: usize, ts: Timestamp, in_session: bool) {
         if !self.cancels.is_empty() {
             let mut ev = BrokerEvents::default();
