@@ -28,7 +28,7 @@ use crate::broker::{
     AccountConfig, BrokerEvents, CommissionModel, FillConfig, FillPhase, SimBroker,
 };
 use crate::ledger::{BacktestResult, EquityRow, FillRow, PositionRow, RiskEvent, TradeTracker};
-use crate::market_hours::{MarketHours, SessionCursor};
+use crate::market_hours::{MarketHours, SessionAt, SessionCursor};
 use crate::risk::{GateView, RiskLimits, RiskRule, RiskState, Verdict, check};
 use crate::strategy::{Context, Strategy};
 
@@ -155,6 +155,8 @@ struct Run<'a> {
     broker: SimBroker,
     risk: RiskState,
     seen: Vec<usize>,
+    /// Per instrument, the time of its last bar delivered (valid once `seen > 0`).
+    last_ts: Vec<Timestamp>,
     own: Vec<Vec<i64>>,
     pending: Vec<i64>,
     order_owner: Vec<u32>,
@@ -213,6 +215,7 @@ impl<'a> Run<'a> {
             ),
             risk: RiskState::new(cash, n),
             seen: vec![0; n],
+            last_ts: vec![Timestamp::default(); n],
             own: vec![vec![0; n]; n_slots],
             pending: vec![0; n],
             order_owner: Vec::new(),
@@ -275,7 +278,6 @@ impl<'a> Run<'a> {
     fn check_order(&self, ts: Timestamp) -> Result<(), BacktestError> {
         for &(i, bar) in &self.group {
             let k = self.seen[i];
-            let s = &self.series[i];
             let symbol = || self.instruments[i].symbol.to_string();
             if bar.instrument.index() != i {
                 return Err(BacktestError::WrongInstrument {
@@ -283,7 +285,7 @@ impl<'a> Run<'a> {
                     found: bar.instrument.0,
                 });
             }
-            if k > 0 && s[k - 1].ts >= ts {
+            if k > 0 && self.last_ts[i] >= ts {
                 return Err(BacktestError::Unsorted {
                     symbol: symbol(),
                     index: k,
@@ -295,7 +297,7 @@ impl<'a> Run<'a> {
     }
 
     /// The next instant and, in `self.group`, the instruments with a bar then.
-    #[inline]
+    #[inline(always)]
     fn next_instant(&mut self) -> Option<Timestamp> {
         if let [series] = self.series {
             // One instrument: no merge needed; `group` is [(0, next bar)].
@@ -314,6 +316,7 @@ impl<'a> Run<'a> {
 
     /// [`Run::next_instant`] over several series: the earliest next bar
     /// time and every instrument with a bar then.
+    #[inline(never)]
     fn merge_next(&mut self) -> Option<Timestamp> {
         self.group.clear();
         let mut best: Option<Timestamp> = None;
@@ -336,8 +339,11 @@ impl<'a> Run<'a> {
     }
 
     fn instant(&mut self, ts: Timestamp) {
-        let session = self.hours.advance(&mut self.cursor, ts);
-        let in_session = self.hours.bar_in_session_at(session, ts);
+        let SessionAt {
+            index: session,
+            in_session,
+            is_close,
+        } = self.hours.locate(&mut self.cursor, ts);
         self.risk.begin_instant(session, &self.portfolio);
         self.touched.clear();
         // Only this instant's executions and closed orders from here on.
@@ -364,6 +370,7 @@ impl<'a> Run<'a> {
         for &(i, bar) in &self.group {
             self.portfolio.mark(bar.instrument, bar.close);
             self.seen[i] += 1;
+            self.last_ts[i] = bar.ts;
             if self.track_touched {
                 self.touched.push(bar.instrument);
             }
@@ -387,7 +394,7 @@ impl<'a> Run<'a> {
                 self.submit_pending(s, ts, in_session);
             }
         }
-        if self.spec.risk.flat_at_close && self.hours.is_close_at(session, ts) {
+        if self.spec.risk.flat_at_close && is_close {
             self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true);
         }
         // The instant's closed orders were told to their strategies; the
