@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod charts;
+mod closes;
 pub mod daily;
 mod error;
 mod format;
@@ -33,6 +34,7 @@ mod returns;
 mod run_dir;
 mod summary;
 
+pub use closes::Closes;
 pub use error::ReportError;
 pub use input::{Benchmark, DataFileInfo, RunInput};
 pub use records::{
