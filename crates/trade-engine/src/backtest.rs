@@ -729,3 +729,105 @@ impl<'a> Run<'a> {
         self.out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use trade_core::{Price, Symbol};
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct Idle;
+
+    impl Strategy for Idle {
+        fn on_bar(&mut self, _ctx: &mut Context<'_>, _bar: &Bar) {}
+    }
+
+    fn bar(instrument: u32, secs: i64) -> Bar {
+        let p = Price::from_cents(100_00);
+        Bar {
+            instrument: InstrumentId(instrument),
+            ts: Timestamp::from_secs(secs),
+            open: p,
+            high: p,
+            low: p,
+            close: p,
+            volume: 100,
+        }
+    }
+
+    fn run(series: &[Vec<Bar>]) -> Result<BacktestResult, BacktestError> {
+        let instruments: Vec<Instrument> = ["AAA", "BBB"][..series.len()]
+            .iter()
+            .map(|s| Instrument::etf(Symbol::new(s).unwrap()))
+            .collect();
+        let slot = StrategySlot {
+            id: StrategyId("idle".into()),
+            instruments: (0..series.len() as u32).map(InstrumentId).collect(),
+            strategy: Box::new(Idle),
+        };
+        run_backtest(
+            &BacktestSpec::default(),
+            &instruments,
+            series,
+            &MarketHours::always_open(),
+            vec![slot],
+            &mut |_, _| {},
+        )
+    }
+
+    #[test]
+    fn a_bar_not_after_the_previous_one_is_refused_with_its_index() {
+        // Equal times count as out of order; index and time name the offender.
+        for (times, index) in [(vec![60, 120, 120], 2), (vec![60, 180, 120, 240], 2)] {
+            let s = vec![times.iter().map(|&t| bar(0, t)).collect::<Vec<_>>()];
+            let err = run(&s).unwrap_err();
+            assert_eq!(
+                err,
+                BacktestError::Unsorted {
+                    symbol: "AAA".into(),
+                    index,
+                    ts: Timestamp::from_secs(times[index]),
+                },
+                "{times:?}"
+            );
+        }
+        // In the merge of two series, the unsorted one is named.
+        let s = vec![
+            vec![bar(0, 60), bar(0, 120), bar(0, 180)],
+            vec![bar(1, 60), bar(1, 150), bar(1, 90)],
+        ];
+        assert_eq!(
+            run(&s).unwrap_err(),
+            BacktestError::Unsorted {
+                symbol: "BBB".into(),
+                index: 2,
+                ts: Timestamp::from_secs(90),
+            }
+        );
+    }
+
+    #[test]
+    fn a_bar_of_another_instrument_is_refused() {
+        let s = vec![vec![bar(0, 60), bar(1, 120)]];
+        assert_eq!(
+            run(&s).unwrap_err(),
+            BacktestError::WrongInstrument {
+                symbol: "AAA".into(),
+                found: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn sorted_series_run_every_bar_with_one_equity_row_per_instant() {
+        let s = vec![
+            vec![bar(0, 60), bar(0, 120), bar(0, 180)],
+            vec![bar(1, 120), bar(1, 240)],
+        ];
+        let r = run(&s).unwrap();
+        assert_eq!(r.bars, 5);
+        let times: Vec<i64> = r.equity.iter().map(|e| e.ts.secs()).collect();
+        assert_eq!(times, [60, 120, 180, 240]);
+    }
+}

@@ -224,7 +224,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The cursor's cached answers equal the binary-search ones for
+        /// The cursor's cached answers (`locate`, `advance`) equal the binary-search ones for
         /// any non-decreasing sequence of instants, inside, between,
         /// before and after sessions, and exactly at the bells.
         #[test]
@@ -234,12 +234,14 @@ mod tests {
         ) {
             let h = hours();
             let mut cursor = SessionCursor::default();
+            let mut other = SessionCursor::default();
             let mut t = start;
             for d in steps {
                 t += d;
                 let ts = Timestamp::from_secs(t * 5);
                 let at = h.locate(&mut cursor, ts);
                 proptest::prop_assert_eq!(at.index, h.session_index(ts));
+                proptest::prop_assert_eq!(h.advance(&mut other, ts), at.index);
                 proptest::prop_assert_eq!(at.in_session, h.bar_in_session(ts));
                 proptest::prop_assert_eq!(at.is_close, h.is_close(ts));
             }
