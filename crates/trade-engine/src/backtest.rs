@@ -744,7 +744,7 @@ mod tests {
     }
 
     fn bar(instrument: u32, secs: i64) -> Bar {
-        let p = Price::from_cents(100_00);
+        let p = Price::from_cents(10_000);
         Bar {
             instrument: InstrumentId(instrument),
             ts: Timestamp::from_secs(secs),
