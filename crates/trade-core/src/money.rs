@@ -49,12 +49,14 @@ impl Money {
     ///
     /// # Panics
     /// If the product exceeds ±9.2e10 dollars.
+    #[inline]
     pub fn notional(price: Price, qty: Qty, multiplier: u32) -> Money {
         let v = i128::from(price.raw()) * i128::from(qty.get()) * i128::from(multiplier);
         Money(i64::try_from(v).expect("notional beyond 9.2e10 dollars"))
     }
 
     /// Lossy conversion for analytics and reports.
+    #[inline]
     pub fn to_f64(self) -> f64 {
         self.0 as f64 / SCALE as f64
     }
@@ -70,6 +72,7 @@ impl Money {
     }
 
     /// Absolute value.
+    #[inline]
     pub fn abs(self) -> Money {
         Money(self.0.abs())
     }
@@ -96,11 +99,13 @@ impl Money {
     }
 
     /// The larger of the two.
+    #[inline]
     pub fn max(self, other: Money) -> Money {
         Money(self.0.max(other.0))
     }
 
     /// The smaller of the two.
+    #[inline]
     pub fn min(self, other: Money) -> Money {
         Money(self.0.min(other.0))
     }
@@ -108,6 +113,7 @@ impl Money {
 
 impl Add for Money {
     type Output = Money;
+    #[inline]
     fn add(self, rhs: Money) -> Money {
         Money(self.0.checked_add(rhs.0).expect("Money overflow"))
     }
@@ -115,18 +121,21 @@ impl Add for Money {
 
 impl Sub for Money {
     type Output = Money;
+    #[inline]
     fn sub(self, rhs: Money) -> Money {
         Money(self.0.checked_sub(rhs.0).expect("Money overflow"))
     }
 }
 
 impl AddAssign for Money {
+    #[inline]
     fn add_assign(&mut self, rhs: Money) {
         *self = *self + rhs;
     }
 }
 
 impl SubAssign for Money {
+    #[inline]
     fn sub_assign(&mut self, rhs: Money) {
         *self = *self - rhs;
     }
@@ -134,6 +143,7 @@ impl SubAssign for Money {
 
 impl Neg for Money {
     type Output = Money;
+    #[inline]
     fn neg(self) -> Money {
         Money(-self.0)
     }

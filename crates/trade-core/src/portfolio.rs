@@ -94,6 +94,7 @@ impl Portfolio {
     }
 
     /// Sets the mark (last price) of an instrument.
+    #[inline]
     pub fn mark(&mut self, instrument: InstrumentId, price: Price) {
         let i = instrument.index();
         let pos = &self.positions[i];
@@ -107,6 +108,7 @@ impl Portfolio {
     }
 
     /// Cash balance (negative when borrowing on margin).
+    #[inline]
     pub fn cash(&self) -> Money {
         self.cash
     }
@@ -117,16 +119,19 @@ impl Portfolio {
     }
 
     /// Cash plus the signed market value of all positions.
+    #[inline]
     pub fn equity(&self) -> Money {
         self.cash + self.market_value
     }
 
     /// Signed sum of market values (net exposure).
+    #[inline]
     pub fn net_exposure(&self) -> Money {
         self.market_value
     }
 
     /// Sum of absolute market values.
+    #[inline]
     pub fn gross_exposure(&self) -> Money {
         self.gross_exposure
     }

@@ -84,8 +84,16 @@ impl Position {
     }
 
     /// Signed market value at `mark`.
+    #[inline]
     pub fn market_value(&self, mark: Price) -> Money {
-        let v = i128::from(mark.raw()) * i128::from(self.qty) * i128::from(self.multiplier);
+        // Marking runs once per bar: when `qty × multiplier` fits in an
+        // i64 (always, for real holdings) the product with the price is a
+        // single widening 64 × 64 → 128 multiplication; the exact i128
+        // product otherwise. Both give the same value.
+        let v = match self.qty.checked_mul(i64::from(self.multiplier)) {
+            Some(units) => i128::from(mark.raw()) * i128::from(units),
+            None => i128::from(mark.raw()) * i128::from(self.qty) * i128::from(self.multiplier),
+        };
         Money::from_raw(i64::try_from(v).expect("market value overflow"))
     }
 

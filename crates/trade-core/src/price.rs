@@ -45,6 +45,7 @@ impl Price {
 
     /// Lossy conversion for analytics (indicators, Greeks). Never feed the
     /// result back into accounting.
+    #[inline]
     pub fn to_f64(self) -> f64 {
         self.0 as f64 / SCALE as f64
     }

@@ -35,6 +35,7 @@ impl Qty {
     }
 
     /// As a signed count (positive), for position arithmetic.
+    #[inline]
     pub fn signed(self) -> i64 {
         i64::try_from(self.0).unwrap_or(i64::MAX)
     }
@@ -45,6 +46,7 @@ impl Qty {
     }
 
     /// The smaller of the two.
+    #[inline]
     pub fn min(self, other: Qty) -> Qty {
         Qty(self.0.min(other.0))
     }

@@ -28,7 +28,7 @@ use crate::broker::{
     AccountConfig, BrokerEvents, CommissionModel, FillConfig, FillPhase, SimBroker,
 };
 use crate::ledger::{BacktestResult, EquityRow, FillRow, PositionRow, RiskEvent, TradeTracker};
-use crate::market_hours::{MarketHours, SessionCursor};
+use crate::market_hours::{MarketHours, SessionAt, SessionCursor};
 use crate::risk::{GateView, RiskLimits, RiskRule, RiskState, Verdict, check};
 use crate::strategy::{Context, Strategy};
 
@@ -155,6 +155,8 @@ struct Run<'a> {
     broker: SimBroker,
     risk: RiskState,
     seen: Vec<usize>,
+    /// Per instrument, the time of its last bar delivered (valid once `seen > 0`).
+    last_ts: Vec<Timestamp>,
     own: Vec<Vec<i64>>,
     pending: Vec<i64>,
     order_owner: Vec<u32>,
@@ -162,7 +164,9 @@ struct Run<'a> {
     events: BrokerEvents,
     intents: Vec<OrderIntent>,
     cancels: Vec<ClientOrderId>,
-    group: Vec<usize>,
+    /// The instruments with a bar at the current instant, in id order,
+    /// with that bar.
+    group: Vec<(usize, &'a Bar)>,
     cursor: SessionCursor,
     trades: TradeTracker,
     out: BacktestResult,
@@ -172,6 +176,9 @@ struct Run<'a> {
     refused: Vec<Order>,
     /// Whether instruments touched per instant are needed (per-instrument loss cap).
     track_touched: bool,
+    /// Whether any kill switch or instrument loss cap is configured: without
+    /// one, the post-mark risk check has nothing to look at.
+    kill_checks: bool,
 }
 
 impl<'a> Run<'a> {
@@ -208,6 +215,7 @@ impl<'a> Run<'a> {
             ),
             risk: RiskState::new(cash, n),
             seen: vec![0; n],
+            last_ts: vec![Timestamp::default(); n],
             own: vec![vec![0; n]; n_slots],
             pending: vec![0; n],
             order_owner: Vec::new(),
@@ -235,6 +243,9 @@ impl<'a> Run<'a> {
             touched: Vec::with_capacity(n),
             refused: Vec::new(),
             track_touched: spec.risk.instrument_daily_loss_pct.is_some(),
+            kill_checks: spec.risk.daily_loss_limit_pct.is_some()
+                || spec.risk.max_drawdown_pct.is_some()
+                || spec.risk.instrument_daily_loss_pct.is_some(),
         }
     }
 
@@ -263,18 +274,18 @@ impl<'a> Run<'a> {
     /// Every bar of the instant belongs to its series and comes strictly
     /// after the previous bar of that series. Checked here, on data the
     /// loop reads anyway, instead of in a separate pass over all bars.
+    #[inline]
     fn check_order(&self, ts: Timestamp) -> Result<(), BacktestError> {
-        for &i in &self.group {
+        for &(i, bar) in &self.group {
             let k = self.seen[i];
-            let s = &self.series[i];
             let symbol = || self.instruments[i].symbol.to_string();
-            if s[k].instrument.index() != i {
+            if bar.instrument.index() != i {
                 return Err(BacktestError::WrongInstrument {
                     symbol: symbol(),
-                    found: s[k].instrument.0,
+                    found: bar.instrument.0,
                 });
             }
-            if k > 0 && s[k - 1].ts >= ts {
+            if k > 0 && self.last_ts[i] >= ts {
                 return Err(BacktestError::Unsorted {
                     symbol: symbol(),
                     index: k,
@@ -286,29 +297,41 @@ impl<'a> Run<'a> {
     }
 
     /// The next instant and, in `self.group`, the instruments with a bar then.
+    #[inline(always)]
     fn next_instant(&mut self) -> Option<Timestamp> {
-        if self.series.len() == 1 {
-            // One instrument: no merge needed; `group` stays [0].
-            let b = self.series[0].get(self.seen[0])?;
-            if self.group.len() != 1 {
-                self.group.clear();
-                self.group.push(0);
+        if let [series] = self.series {
+            // One instrument: no merge needed; `group` is [(0, next bar)].
+            let b = series.get(self.seen[0])?;
+            match self.group.as_mut_slice() {
+                [(_, bar)] => *bar = b,
+                _ => {
+                    self.group.clear();
+                    self.group.push((0, b));
+                }
             }
             return Some(b.ts);
         }
+        self.merge_next()
+    }
+
+    /// [`Run::next_instant`] over several series: the earliest next bar
+    /// time and every instrument with a bar then.
+    #[inline(never)]
+    fn merge_next(&mut self) -> Option<Timestamp> {
         self.group.clear();
         let mut best: Option<Timestamp> = None;
-        for (i, s) in self.series.iter().enumerate() {
+        let series: &'a [Vec<Bar>] = self.series;
+        for (i, s) in series.iter().enumerate() {
             let Some(b) = s.get(self.seen[i]) else {
                 continue;
             };
             match best {
                 Some(t) if b.ts > t => {}
-                Some(t) if b.ts == t => self.group.push(i),
+                Some(t) if b.ts == t => self.group.push((i, b)),
                 _ => {
                     best = Some(b.ts);
                     self.group.clear();
-                    self.group.push(i);
+                    self.group.push((i, b));
                 }
             }
         }
@@ -316,8 +339,11 @@ impl<'a> Run<'a> {
     }
 
     fn instant(&mut self, ts: Timestamp) {
-        let session = self.hours.advance(&mut self.cursor, ts);
-        let in_session = self.hours.bar_in_session_at(session, ts);
+        let SessionAt {
+            index: session,
+            in_session,
+            is_close,
+        } = self.hours.locate(&mut self.cursor, ts);
         self.risk.begin_instant(session, &self.portfolio);
         self.touched.clear();
         // Only this instant's executions and closed orders from here on.
@@ -330,9 +356,7 @@ impl<'a> Run<'a> {
         // power its buys need, whatever the instruments' id order.
         if in_session && busy {
             for phase in [FillPhase::Reducing, FillPhase::Rest] {
-                for k in 0..self.group.len() {
-                    let i = self.group[k];
-                    let bar = &self.series[i][self.seen[i]];
+                for &(i, bar) in &self.group {
                     self.broker.on_bar(
                         bar,
                         &self.instruments[i],
@@ -343,11 +367,10 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        for k in 0..self.group.len() {
-            let i = self.group[k];
-            let bar = &self.series[i][self.seen[i]];
+        for &(i, bar) in &self.group {
             self.portfolio.mark(bar.instrument, bar.close);
             self.seen[i] += 1;
+            self.last_ts[i] = bar.ts;
             if self.track_touched {
                 self.touched.push(bar.instrument);
             }
@@ -362,12 +385,16 @@ impl<'a> Run<'a> {
         if !self.refused.is_empty() {
             self.events.closed.append(&mut self.refused);
         }
-        self.check_kill_switch(ts);
+        if self.kill_checks {
+            self.check_kill_switch(ts);
+        }
         for s in 0..self.slots.len() {
             self.run_strategy(s, ts);
-            self.submit_pending(s, ts, in_session);
+            if !self.cancels.is_empty() || !self.intents.is_empty() {
+                self.submit_pending(s, ts, in_session);
+            }
         }
-        if self.spec.risk.flat_at_close && self.hours.is_close_at(session, ts) {
+        if self.spec.risk.flat_at_close && is_close {
             self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true);
         }
         // The instant's closed orders were told to their strategies; the
@@ -388,6 +415,7 @@ impl<'a> Run<'a> {
     /// Books the broker's executions and closed orders into ledgers and
     /// per-strategy state. Strategy callbacks for them run later, in
     /// [`Run::run_strategy`], from `self.events`.
+    #[inline(never)]
     fn book_events(&mut self) {
         for e in &self.events.executions {
             let f = &e.fill;
@@ -426,6 +454,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    #[inline(never)]
     fn check_kill_switch(&mut self, ts: Timestamp) {
         self.newly_blocked.clear();
         let tripped = self.risk.after_marks(
@@ -567,7 +596,7 @@ impl<'a> Run<'a> {
         let s32 = s as u32;
         let ns = self.slots.len();
         let has_events = !self.events.is_empty();
-        let subscribed = self.group.iter().any(|&i| self.subscribed[i * ns + s]);
+        let subscribed = self.group.iter().any(|&(i, _)| self.subscribed[i * ns + s]);
         if !subscribed && !has_events {
             return;
         }
@@ -602,9 +631,8 @@ impl<'a> Run<'a> {
             }
         }
         if subscribed {
-            for &i in &self.group {
+            for &(i, bar) in &self.group {
                 if sub[i * ns + s] {
-                    let bar = &series[i][seen[i] - 1];
                     slot.strategy.on_bar(&mut ctx, bar);
                 }
             }
@@ -613,6 +641,7 @@ impl<'a> Run<'a> {
     }
 
     /// Cancels and risk-checks what strategy `s` asked for.
+    #[inline(never)]
     fn submit_pending(&mut self, s: usize, ts: Timestamp, in_session: bool) {
         if !self.cancels.is_empty() {
             let mut ev = BrokerEvents::default();
@@ -698,5 +727,107 @@ impl<'a> Run<'a> {
             .map(|i| self.portfolio.mark_of(InstrumentId(i as u32)))
             .collect();
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trade_core::{Price, Symbol};
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct Idle;
+
+    impl Strategy for Idle {
+        fn on_bar(&mut self, _ctx: &mut Context<'_>, _bar: &Bar) {}
+    }
+
+    fn bar(instrument: u32, secs: i64) -> Bar {
+        let p = Price::from_cents(10_000);
+        Bar {
+            instrument: InstrumentId(instrument),
+            ts: Timestamp::from_secs(secs),
+            open: p,
+            high: p,
+            low: p,
+            close: p,
+            volume: 100,
+        }
+    }
+
+    fn run(series: &[Vec<Bar>]) -> Result<BacktestResult, BacktestError> {
+        let instruments: Vec<Instrument> = ["AAA", "BBB"][..series.len()]
+            .iter()
+            .map(|s| Instrument::etf(Symbol::new(s).unwrap()))
+            .collect();
+        let slot = StrategySlot {
+            id: StrategyId("idle".into()),
+            instruments: (0..series.len() as u32).map(InstrumentId).collect(),
+            strategy: Box::new(Idle),
+        };
+        run_backtest(
+            &BacktestSpec::default(),
+            &instruments,
+            series,
+            &MarketHours::always_open(),
+            vec![slot],
+            &mut |_, _| {},
+        )
+    }
+
+    #[test]
+    fn a_bar_not_after_the_previous_one_is_refused_with_its_index() {
+        // Equal times count as out of order; index and time name the offender.
+        for (times, index) in [(vec![60, 120, 120], 2), (vec![60, 180, 120, 240], 2)] {
+            let s = vec![times.iter().map(|&t| bar(0, t)).collect::<Vec<_>>()];
+            let err = run(&s).unwrap_err();
+            assert_eq!(
+                err,
+                BacktestError::Unsorted {
+                    symbol: "AAA".into(),
+                    index,
+                    ts: Timestamp::from_secs(times[index]),
+                },
+                "{times:?}"
+            );
+        }
+        // In the merge of two series, the unsorted one is named.
+        let s = vec![
+            vec![bar(0, 60), bar(0, 120), bar(0, 180)],
+            vec![bar(1, 60), bar(1, 150), bar(1, 90)],
+        ];
+        assert_eq!(
+            run(&s).unwrap_err(),
+            BacktestError::Unsorted {
+                symbol: "BBB".into(),
+                index: 2,
+                ts: Timestamp::from_secs(90),
+            }
+        );
+    }
+
+    #[test]
+    fn a_bar_of_another_instrument_is_refused() {
+        let s = vec![vec![bar(0, 60), bar(1, 120)]];
+        assert_eq!(
+            run(&s).unwrap_err(),
+            BacktestError::WrongInstrument {
+                symbol: "AAA".into(),
+                found: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn sorted_series_run_every_bar_with_one_equity_row_per_instant() {
+        let s = vec![
+            vec![bar(0, 60), bar(0, 120), bar(0, 180)],
+            vec![bar(1, 120), bar(1, 240)],
+        ];
+        let r = run(&s).unwrap();
+        assert_eq!(r.bars, 5);
+        let times: Vec<i64> = r.equity.iter().map(|e| e.ts.secs()).collect();
+        assert_eq!(times, [60, 120, 180, 240]);
     }
 }

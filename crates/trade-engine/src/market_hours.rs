@@ -15,9 +15,45 @@ pub struct SessionTimes {
 }
 
 /// A forward-only position in a [`MarketHours`] for an event loop whose
-/// clock never goes back.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SessionCursor(usize);
+/// clock never goes back. It keeps the bounds of its session, so the
+/// per-bar question "same session?" is one comparison.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionCursor {
+    index: usize,
+    /// Whether `open` and `close` are those of session `index` (not before
+    /// the first query, nor past the last session).
+    bounded: bool,
+    /// Opening bell of session `index`.
+    open: Timestamp,
+    /// Closing bell of session `index`; the earliest instant before the
+    /// first query (so it takes the slow path), the latest past the last
+    /// session (so the cursor never moves again).
+    close: Timestamp,
+}
+
+impl Default for SessionCursor {
+    fn default() -> Self {
+        SessionCursor {
+            index: 0,
+            bounded: false,
+            open: Timestamp::from_nanos(i64::MIN),
+            close: Timestamp::from_nanos(i64::MIN),
+        }
+    }
+}
+
+/// Where an instant lies, from [`MarketHours::locate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionAt {
+    /// The [`session_index`](MarketHours::session_index) of the instant.
+    pub index: usize,
+    /// Whether a bar ending then lies inside that session
+    /// ([`bar_in_session`](MarketHours::bar_in_session)).
+    pub in_session: bool,
+    /// Whether the instant is that session's closing bell
+    /// ([`is_close`](MarketHours::is_close)).
+    pub is_close: bool,
+}
 
 /// Sorted, non-overlapping sessions with a cursor for the monotonic
 /// queries of an event loop (amortised O(1); out-of-order queries fall back
@@ -70,10 +106,53 @@ impl MarketHours {
         if self.always_open {
             return 0;
         }
-        while cursor.0 < self.sessions.len() && self.sessions[cursor.0].close < ts {
-            cursor.0 += 1;
+        if ts > cursor.close {
+            self.move_cursor(cursor, ts);
         }
-        cursor.0
+        cursor.index
+    }
+
+    /// [`advance`](Self::advance) plus the session facts of `ts`, in a
+    /// few comparisons while `ts` stays in the cursor's session.
+    #[inline]
+    pub fn locate(&self, cursor: &mut SessionCursor, ts: Timestamp) -> SessionAt {
+        if self.always_open {
+            return SessionAt {
+                index: 0,
+                in_session: true,
+                is_close: false,
+            };
+        }
+        if ts > cursor.close {
+            self.move_cursor(cursor, ts);
+        }
+        SessionAt {
+            index: cursor.index,
+            in_session: cursor.bounded && cursor.open < ts && ts <= cursor.close,
+            is_close: cursor.bounded && ts == cursor.close,
+        }
+    }
+
+    /// Moves `cursor` forward to the first session closing at or after
+    /// `ts` and caches its bounds; past the last session the bounds make
+    /// every later instant out of session without moving again.
+    #[cold]
+    #[inline(never)]
+    fn move_cursor(&self, cursor: &mut SessionCursor, ts: Timestamp) {
+        while cursor.index < self.sessions.len() && self.sessions[cursor.index].close < ts {
+            cursor.index += 1;
+        }
+        match self.sessions.get(cursor.index) {
+            Some(s) => {
+                cursor.bounded = true;
+                cursor.open = s.open;
+                cursor.close = s.close;
+            }
+            None => {
+                cursor.bounded = false;
+                cursor.close = Timestamp::from_nanos(i64::MAX);
+            }
+        }
     }
 
     /// Whether a bar ending at `ts`, whose session index is `index`, lies
@@ -142,6 +221,46 @@ mod tests {
         assert!(!h.bar_in_session(t(401)));
         assert!(h.is_close(t(200)));
         assert!(!h.is_close(t(199)));
+    }
+
+    proptest::proptest! {
+        /// The cursor's cached answers (`locate`, `advance`) equal the binary-search ones for
+        /// any non-decreasing sequence of instants, inside, between,
+        /// before and after sessions, and exactly at the bells.
+        #[test]
+        fn locate_matches_the_stateless_queries(
+            steps in proptest::collection::vec(0i64..60, 1..80),
+            start in 0i64..120,
+        ) {
+            let h = hours();
+            let mut cursor = SessionCursor::default();
+            let mut other = SessionCursor::default();
+            let mut t = start;
+            for d in steps {
+                t += d;
+                let ts = Timestamp::from_secs(t * 5);
+                let at = h.locate(&mut cursor, ts);
+                proptest::prop_assert_eq!(at.index, h.session_index(ts));
+                proptest::prop_assert_eq!(h.advance(&mut other, ts), at.index);
+                proptest::prop_assert_eq!(at.in_session, h.bar_in_session(ts));
+                proptest::prop_assert_eq!(at.is_close, h.is_close(ts));
+            }
+        }
+    }
+
+    #[test]
+    fn locate_always_open() {
+        let h = MarketHours::always_open();
+        let mut c = SessionCursor::default();
+        let at = h.locate(&mut c, Timestamp::from_secs(5));
+        assert_eq!(
+            at,
+            SessionAt {
+                index: 0,
+                in_session: true,
+                is_close: false
+            }
+        );
     }
 
     #[test]

@@ -158,7 +158,7 @@ fn bench(c: &mut Criterion) {
     let (res, closes) = result(&times);
     let root = std::env::temp_dir().join(format!("trade-report-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let input = |id: String, bench: Option<Benchmark>| RunInput {
+    let input = |id: String, bench: Option<Benchmark<'static>>| RunInput {
         run_id: id,
         version: "0.1.0".into(),
         git_sha: None,
@@ -192,7 +192,7 @@ fn bench(c: &mut Criterion) {
                         format!("r{n}"),
                         with_bench.then(|| Benchmark {
                             symbol: "SPY".into(),
-                            closes: closes.clone(),
+                            closes: closes.clone().into(),
                         }),
                     );
                     let t = Instant::now();

@@ -275,14 +275,18 @@ impl ChartData {
         let benchmark = bench.and_then(|(series, daily)| {
             let end = equity.last()?.ts;
             let (base_ts, base) = daily.base;
-            let start = series.closes.partition_point(|c| c.0 < base_ts);
-            let stop = series.closes.partition_point(|c| c.0 <= end);
-            let window = series.closes.get(start..stop)?;
+            let start = series.closes.partition_point(|t| t < base_ts);
+            let stop = series.closes.partition_point(|t| t <= end);
+            let window = series.closes.slice(start..stop);
             let k = initial.to_f64() / base.to_f64();
-            let idx = bucket_extremes(window.len(), MAX_POINTS, |i| window[i].1.raw() as f64);
+            // Indices below `window.len()`: every `get` finds its close.
+            let idx = bucket_extremes(window.len(), MAX_POINTS, |i| {
+                window.get(i).map_or(0.0, |c| c.1.raw() as f64)
+            });
             let line: Vec<(f64, f64)> = idx
                 .iter()
-                .map(|&i| (x_of(window[i].0), k * window[i].1.to_f64()))
+                .filter_map(|&i| window.get(i))
+                .map(|(t, p)| (x_of(t), k * p.to_f64()))
                 .collect();
             Some(line).filter(|v| !v.is_empty())
         });

@@ -2,9 +2,11 @@
 //! by the caller (the CLI) after a backtest.
 
 use serde::{Deserialize, Serialize};
-use trade_core::{Instrument, Price, Timestamp};
+use trade_core::Instrument;
 use trade_engine::BacktestResult;
 use trade_metrics::MetricsConfig;
+
+use crate::Closes;
 
 /// One market-data file the run read, for provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,12 +23,12 @@ pub struct DataFileInfo {
 
 /// The benchmark: a symbol held from the first close to the last.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Benchmark {
+pub struct Benchmark<'a> {
     /// Its symbol (`SPY`).
     pub symbol: String,
     /// Closes in time order (daily or intraday; resampled to one close per
-    /// New York date for the metrics).
-    pub closes: Vec<(Timestamp, Price)>,
+    /// New York date for the metrics), usually borrowed from its bars.
+    pub closes: Closes<'a>,
 }
 
 /// Everything a run folder is made from.
@@ -50,7 +52,7 @@ pub struct RunInput<'a> {
     /// Strategy names: strategy index `i` in the ledgers is `strategy_names[i]`.
     pub strategy_names: Vec<String>,
     /// Benchmark to compare against, if any.
-    pub benchmark: Option<Benchmark>,
+    pub benchmark: Option<Benchmark<'a>>,
     /// What the backtest produced.
     pub result: &'a BacktestResult,
     /// Annualisation and risk-free rate for the metrics.

@@ -768,7 +768,7 @@ fn write_benchmark(dir: &Path, b: &BenchmarkSeries<'_>) -> Result<u64, ReportErr
         metadata,
         &|| {},
         &|col, range| {
-            let closes = &b.closes[range];
+            let closes = b.closes.slice(range);
             Ok(match col {
                 0 => ts_col(closes.iter().map(|c| c.0)),
                 1 => dec_col("benchmark.close", closes.iter().map(|c| c.1.raw()))?,

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod charts;
+mod closes;
 pub mod daily;
 mod error;
 mod format;
@@ -34,6 +35,7 @@ mod returns;
 mod run_dir;
 mod summary;
 
+pub use closes::Closes;
 pub use error::ReportError;
 pub use input::{Benchmark, DataFileInfo, ExtraFile, RunInput};
 pub use records::{

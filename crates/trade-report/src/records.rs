@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use trade_core::{Money, Price, Side, Timestamp};
 use trade_engine::ledger::EquityRow;
 
+use crate::Closes;
 use crate::error::ReportError;
 use crate::input::RunInput;
 
@@ -136,7 +137,7 @@ pub struct BenchmarkSeries<'a> {
     /// Symbol.
     pub symbol: String,
     /// Closes in time order.
-    pub closes: Cow<'a, [(Timestamp, Price)]>,
+    pub closes: Closes<'a>,
 }
 
 /// All ledgers of a run, symbol-resolved. The equity ledger (the large
@@ -299,16 +300,15 @@ impl<'a> Ledgers<'a> {
         }
         let benchmark = match &input.benchmark {
             Some(b) => {
-                if let Some(i) = b.closes.windows(2).position(|w| w[1].0 < w[0].0) {
+                if let Some(i) = b.closes.first_out_of_order() {
                     return Err(ReportError::InvalidInput(format!(
-                        "benchmark {} closes out of time order at index {}",
+                        "benchmark {} closes out of time order at index {i}",
                         b.symbol,
-                        i + 1
                     )));
                 }
                 Some(BenchmarkSeries {
                     symbol: b.symbol.clone(),
-                    closes: Cow::Borrowed(&b.closes),
+                    closes: b.closes.borrowed(),
                 })
             }
             None => None,

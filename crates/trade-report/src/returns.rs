@@ -117,7 +117,7 @@ fn align_benchmark(
     initial: f64,
 ) -> Option<BenchmarkDaily> {
     let last_date = days.last()?.date;
-    let bench_days = last_per_ny_date(b.closes.iter().copied());
+    let bench_days = last_per_ny_date(b.closes.iter());
     // Close on or before each strategy date (forward-filled).
     let mut aligned: Vec<Option<DailyPoint<Price>>> = Vec::with_capacity(days.len());
     let mut j = 0;
@@ -158,7 +158,6 @@ fn align_benchmark(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     fn ts(s: &str) -> Timestamp {
         Timestamp::from_jiff(s.parse().unwrap()).unwrap()
@@ -205,7 +204,7 @@ mod tests {
         ];
         let b = BenchmarkSeries {
             symbol: "SPY".into(),
-            closes: Cow::Owned(closes),
+            closes: closes.into(),
         };
         let s = DailySeries::new(&eq, Money::from_dollars(100_000), Some(&b));
         let bd = s.benchmark.unwrap();
@@ -224,7 +223,7 @@ mod tests {
         ];
         let b = BenchmarkSeries {
             symbol: "QQQ".into(),
-            closes: Cow::Owned(vec![(ts("2024-01-03T21:00:00Z"), Price::from_cents(100))]),
+            closes: vec![(ts("2024-01-03T21:00:00Z"), Price::from_cents(100))].into(),
         };
         let s = DailySeries::new(&eq, Money::from_dollars(100_000), Some(&b));
         let bd = s.benchmark.unwrap();

@@ -365,7 +365,7 @@ pub(crate) fn fixture(kill: bool) -> BacktestResult {
     }
 }
 
-pub(crate) fn benchmark() -> Benchmark {
+pub(crate) fn benchmark() -> Benchmark<'static> {
     let mut c = 380.0_f64;
     let closes = (0..DAYS + 5)
         .map(|i| {
@@ -375,17 +375,17 @@ pub(crate) fn benchmark() -> Benchmark {
                 Price::from_f64((c * 100.0).round() / 100.0).unwrap(),
             )
         })
-        .collect();
+        .collect::<Vec<_>>();
     Benchmark {
         symbol: "SPY".to_string(),
-        closes,
+        closes: closes.into(),
     }
 }
 
 pub(crate) fn input<'a>(
     run_id: &str,
     result: &'a BacktestResult,
-    bench: Option<Benchmark>,
+    bench: Option<Benchmark<'a>>,
 ) -> RunInput<'a> {
     RunInput {
         run_id: run_id.to_string(),
@@ -765,7 +765,8 @@ fn summary_json_has_the_documented_fields() {
     assert!((tr - (fe / 100_000.0 - 1.0)).abs() < 1e-12);
     // The benchmark's total return is last / first close - 1.
     let b = benchmark();
-    let want = b.closes[DAYS - 1].1.to_f64() / b.closes[0].1.to_f64() - 1.0;
+    let close = |i| b.closes.get(i).unwrap().1.to_f64();
+    let want = close(DAYS - 1) / close(0) - 1.0;
     assert!((at("/metrics/benchmark/total_return").as_f64().unwrap() - want).abs() < 1e-12);
     // And it parses back into the typed summary.
     let s = Summary::read(&dir).unwrap();

@@ -13,7 +13,8 @@ use trade_engine::risk::RiskLimits;
 use trade_engine::strategy::{Context, Strategy};
 use trade_engine::{StrategySlot, run_backtest};
 use trade_report::{
-    Benchmark, DataFileInfo, MetricsConfig, RunInput, Summary, ledgers, render_report, write_run,
+    Benchmark, Closes, DataFileInfo, MetricsConfig, RunInput, Summary, ledgers, render_report,
+    write_run,
 };
 
 /// Long (or short) when the fast SMA is above (below) the slow one.
@@ -174,7 +175,7 @@ fn backtest_to_run_folder_and_back() {
 
     let benchmark = Benchmark {
         symbol: "SPY".into(),
-        closes: series[0].iter().map(|b| (b.ts, b.close)).collect(),
+        closes: Closes::Bars(&series[0]),
     };
     let input = RunInput {
         run_id: "2024-01-02T10-00-00Z_sma".into(),
@@ -219,6 +220,12 @@ fn backtest_to_run_folder_and_back() {
     );
     assert_eq!(ledgers::read_equity(&dir).unwrap(), result.equity);
     assert_eq!(ledgers::read_fills(&dir).unwrap().len(), result.fills.len());
+    // The benchmark was handed over as the SPY bars themselves; the file
+    // holds their (time, close) pairs.
+    let bench = ledgers::read_benchmark(&dir).unwrap().unwrap();
+    let pairs: Vec<(Timestamp, Price)> = series[0].iter().map(|b| (b.ts, b.close)).collect();
+    assert_eq!(bench.symbol, "SPY");
+    assert_eq!(bench.closes.iter().collect::<Vec<_>>(), pairs);
 
     let page = std::fs::read(dir.join("report.html")).unwrap();
     render_report(&dir).unwrap();

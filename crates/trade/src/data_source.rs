@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 use trade_core::{Bar, Instrument, InstrumentId, Timestamp};
 use trade_data::{AdjustMode, AdjustOptions, load_bars, read_actions_file};
-use trade_report::{Benchmark, DataFileInfo};
+use trade_report::{Benchmark, Closes, DataFileInfo};
 
 use crate::config::LoadedConfig;
 
@@ -45,11 +45,11 @@ impl LoadedData {
     }
 
     /// The benchmark's closes.
-    pub fn benchmark(&self, id: InstrumentId) -> Option<Benchmark> {
+    pub fn benchmark(&self, id: InstrumentId) -> Option<Benchmark<'_>> {
         let s = self.series.get(id.index())?;
         Some(Benchmark {
             symbol: self.instruments[id.index()].symbol.to_string(),
-            closes: s.iter().map(|b| (b.ts, b.close)).collect(),
+            closes: Closes::Bars(s),
         })
     }
 }

@@ -67,25 +67,31 @@ impl Ring {
         }
     }
 
+    #[inline]
     pub(crate) fn is_full(&self) -> bool {
         self.len == self.buf.len()
     }
 
     /// Appends `x`, evicting and returning the oldest value when full.
+    #[inline]
     pub(crate) fn push(&mut self, x: f64) -> Option<f64> {
-        let evicted = if self.is_full() {
-            Some(self.buf[self.head])
-        } else {
-            None
-        };
-        self.buf[self.head] = x;
+        let full = self.is_full();
+        let old = self.replace_oldest(x);
+        full.then_some(old)
+    }
+
+    /// Appends `x` over the oldest slot and returns what the slot held:
+    /// the evicted value once full, the initial 0.0 while filling (every
+    /// slot is written once before the first eviction). For running sums,
+    /// which treat "nothing evicted" as 0.0, this needs no branch.
+    #[inline]
+    pub(crate) fn replace_oldest(&mut self, x: f64) -> f64 {
+        let old = std::mem::replace(&mut self.buf[self.head], x);
         self.head += 1;
         if self.head == self.buf.len() {
             self.head = 0;
         }
-        if self.len < self.buf.len() {
-            self.len += 1;
-        }
-        evicted
+        self.len += usize::from(self.len < self.buf.len());
+        old
     }
 }

@@ -61,7 +61,7 @@ impl Sma {
     /// are that many.
     #[inline]
     pub fn update(&mut self, x: f64) -> Option<f64> {
-        let old = self.window.push(x).unwrap_or(0.0);
+        let old = self.window.replace_oldest(x);
         let (delta, e1) = two_sum(x, -old);
         let (sum, e2) = two_sum(self.sum, delta);
         self.sum = sum;

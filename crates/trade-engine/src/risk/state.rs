@@ -60,15 +60,23 @@ impl RiskState {
     /// Call at the start of each instant with its session number, *before*
     /// fills: a new session snapshots the previous close's equity and the
     /// instruments' P&L, and lifts instrument blocks.
+    #[inline]
     pub fn begin_instant(&mut self, session: usize, pf: &Portfolio) {
         if self.session != Some(session) {
-            self.session = Some(session);
-            self.day_start_equity = pf.equity();
-            for (i, v) in self.inst_day_start.iter_mut().enumerate() {
-                *v = instrument_pnl(pf, InstrumentId(i as u32));
-            }
-            self.blocked.iter_mut().for_each(|b| *b = false);
+            self.begin_session(session, pf);
         }
+    }
+
+    /// Once per session, out of the per-bar path.
+    #[cold]
+    #[inline(never)]
+    fn begin_session(&mut self, session: usize, pf: &Portfolio) {
+        self.session = Some(session);
+        self.day_start_equity = pf.equity();
+        for (i, v) in self.inst_day_start.iter_mut().enumerate() {
+            *v = instrument_pnl(pf, InstrumentId(i as u32));
+        }
+        self.blocked.iter_mut().for_each(|b| *b = false);
     }
 
     /// Call after the instant's marks. Returns a kill switch that tripped
