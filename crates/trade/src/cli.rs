@@ -88,7 +88,7 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run the TWS API gateway simulator on 127.0.0.1 (offline IB testing).
     GatewaySim(crate::commands::gateway_sim::GatewaySimArgs),
-    /// Options calculator: price and Greeks, implied volatility.
+    /// Options calculator: price and Greeks, implied volatility, payoff.
     Options {
         #[command(subcommand)]
         command: OptionsCommand,
@@ -104,6 +104,12 @@ pub enum OptionsCommand {
     /// Implied volatility of an option price (Let's Be Rational); a price
     /// with no solution is an error naming why.
     Iv(crate::commands::options::IvArgs),
+    /// Payoff at expiry of a multi-leg position: max profit, max loss,
+    /// breakevens (exact) and a table of points.
+    Payoff(crate::commands::options::PayoffArgs),
+    /// One option chain near the money: synthetic (from --spot and --vix) or
+    /// real (--file with --file-format), with each quote's source.
+    Chain(crate::commands::options::ChainArgs),
 }
 
 /// `trade data ...`.

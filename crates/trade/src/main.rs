@@ -51,6 +51,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Options { command } => match command {
             OptionsCommand::Price(args) => commands::options::run_price(&args),
             OptionsCommand::Iv(args) => commands::options::run_iv(&args),
+            OptionsCommand::Payoff(args) => commands::options::run_payoff(&args),
+            OptionsCommand::Chain(args) => commands::options::run_chain(&args),
         },
     }
 }

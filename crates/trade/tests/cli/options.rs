@@ -468,3 +468,108 @@ fn qqq_bull_put_example_respects_its_limits() {
         );
     }
 }
+
+/// Hull, *Options, Futures, and Other Derivatives* (8th ed.), Example 12.1:
+/// buy a 30-strike call for $3 and sell a 35-strike call for $1 — a bull
+/// call spread costing $2 that makes at most $3 and loses at most $2, with
+/// breakeven at 32 (per share; x100 per contract).
+#[test]
+fn payoff_matches_hull_example_12_1() {
+    let o = trade(&[
+        "options",
+        "payoff",
+        "--underlying",
+        "XYZ",
+        "--expiry",
+        "2025-09-19",
+        "--leg",
+        "+1 C 30 @3",
+        "--leg",
+        "-1 C 35 @1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let money = |k: &str| v[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(money("net_premium"), -200.0);
+    assert_eq!(money("max_profit"), 300.0);
+    assert_eq!(money("max_loss"), 200.0);
+    assert_eq!(v["breakevens"], serde_json::json!(["32.00"]));
+    let o = trade(&[
+        "options",
+        "payoff",
+        "--expiry",
+        "2025-09-19",
+        "--leg",
+        "-1 C 30",
+        "--leg",
+        "+1 C 35 @1",
+    ]);
+    assert_user_error(&o, &["--leg \"-1 C 30\"", "RATIO RIGHT STRIKE @PRICE"]);
+}
+
+/// `trade options chain` shows where each quote came from: the real SPY
+/// chain of 2025-08-26 (6,900 usable of 7,011 rows, per the chain tests)
+/// is all `real`; a synthetic chain is all `modelled`, with put deltas in
+/// [-1, 0] and call deltas in [0, 1].
+#[test]
+fn chain_shows_real_and_modelled_quotes() {
+    let o = trade(&[
+        "options",
+        "chain",
+        "--date",
+        "2025-08-26",
+        "--file",
+        "data/options/SPY_yfinance_chain_2025-08-26.csv",
+        "--file-format",
+        "yfinance",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("SPY 2025-08-26 at 645.75: 6900 quotes (6900 real, 0 modelled)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = trade(&[
+        "options",
+        "chain",
+        "--date",
+        "2025-08-26",
+        "--spot",
+        "645.75",
+        "--vix",
+        "14.6",
+        "--max-dte",
+        "7",
+        "--csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(rows.len() > 20);
+    for r in &rows {
+        assert_eq!(r[8], "modelled");
+        let delta: f64 = r[7].parse().unwrap();
+        match r[3] {
+            // Printed to 3 decimals: far from the money rounds to 0 or 1.
+            "C" => assert!((0.0..=1.0).contains(&delta), "{r:?}"),
+            "P" => assert!((-1.0..=0.0).contains(&delta), "{r:?}"),
+            other => panic!("right {other}"),
+        }
+    }
+    let o = trade(&[
+        "options",
+        "chain",
+        "--date",
+        "2025-08-23",
+        "--spot",
+        "645",
+        "--vix",
+        "15",
+    ]);
+    assert_user_error(&o, &["2025-08-23", "not a trading session"]);
+}
