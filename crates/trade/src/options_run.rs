@@ -100,10 +100,6 @@ pub fn run(
         "options backtest finished"
     );
     let t2 = Instant::now();
-    let out_dir = opts
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
     let ledger_json = serde_json::to_vec_pretty(&ledger).context("serialising options.json")?;
     let input = RunInput {
         run_id: run_id.clone(),
@@ -125,13 +121,7 @@ pub fn run(
             bytes: ledger_json,
         }],
     };
-    let written = if opts.run_id.is_some() {
-        trade_report::write_run(&out_dir, &input)
-    } else {
-        trade_report::replace_run(&out_dir, &input)
-    };
-    let run_dir =
-        written.with_context(|| format!("writing run folder under {}", out_dir.display()))?;
+    let run_dir = crate::pipeline::write_folder(cfg, opts, &input)?;
     let write_time = t2.elapsed();
     tracing::info!(dir = %run_dir.display(), ms = write_time.as_millis() as u64, "run folder written");
     Ok(RunOutcome {

@@ -193,10 +193,6 @@ pub fn run(
         tracing::warn!(rule = k.rule.as_str(), at = %k.ts, "kill switch tripped: {}", k.reason);
     }
     let t2 = Instant::now();
-    let out_dir = opts
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
     let benchmark = data.benchmark(cfg.benchmark);
     let input = trade_report::RunInput {
         run_id: run_id.clone(),
@@ -215,15 +211,7 @@ pub fn run(
         },
         extra_files: Vec::new(),
     };
-    // A derived run id names its content (config, data, version), so the
-    // same id may replace its folder; an id the user chose is never overwritten.
-    let written = if opts.run_id.is_some() {
-        trade_report::write_run(&out_dir, &input)
-    } else {
-        trade_report::replace_run(&out_dir, &input)
-    };
-    let run_dir =
-        written.with_context(|| format!("writing run folder under {}", out_dir.display()))?;
+    let run_dir = write_folder(cfg, opts, &input)?;
     let write_time = t2.elapsed();
     tracing::info!(dir = %run_dir.display(), ms = write_time.as_millis() as u64, "run folder written");
     Ok(RunOutcome {
@@ -234,6 +222,30 @@ pub fn run(
         engine_time,
         write_time,
     })
+}
+
+/// Writes the run folder under the configured (or overridden) output
+/// directory. A derived run id names its content (config, data, version),
+/// so the same id may replace its folder; an id the user chose is never
+/// overwritten.
+///
+/// # Errors
+/// The folder cannot be written (the error names the directory).
+pub(crate) fn write_folder(
+    cfg: &LoadedConfig,
+    opts: &RunOptions,
+    input: &trade_report::RunInput<'_>,
+) -> anyhow::Result<PathBuf> {
+    let out_dir = opts
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
+    let written = if opts.run_id.is_some() {
+        trade_report::write_run(&out_dir, input)
+    } else {
+        trade_report::replace_run(&out_dir, input)
+    };
+    written.with_context(|| format!("writing run folder under {}", out_dir.display()))
 }
 
 fn progress_bar(enabled: bool, total: u64) -> Option<indicatif::ProgressBar> {

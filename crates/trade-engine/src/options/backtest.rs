@@ -441,11 +441,7 @@ impl Desk<'_> {
     }
 
     fn leg_mark(&self, chain: &ChainSnapshot, terms: &OptionTerms) -> Option<LegMark> {
-        let key = ContractKey {
-            expiry: terms.expiry,
-            strike: terms.strike,
-            right: terms.right,
-        };
+        let key = key_of(terms);
         let q = chain.quote(&key)?;
         let years = expiry_years(chain.ts(), terms.expiry);
         let g = self.leg_greeks(q, chain.underlying_price(), years)?;
@@ -917,11 +913,7 @@ impl Desk<'_> {
             .iter()
             .map(|l| {
                 chain
-                    .quote(&ContractKey {
-                        expiry: l.terms.expiry,
-                        strike: l.terms.strike,
-                        right: l.terms.right,
-                    })
+                    .quote(&key_of(&l.terms))
                     .and_then(|q| {
                         self.leg_greeks(q, chain.underlying_price(), expiry_years(ts, expiry))
                     })
@@ -1035,11 +1027,7 @@ impl Desk<'_> {
             .iter()
             .map(|l| {
                 chain
-                    .quote(&ContractKey {
-                        expiry: l.terms.expiry,
-                        strike: l.terms.strike,
-                        right: l.terms.right,
-                    })
+                    .quote(&key_of(&l.terms))
                     .and_then(|q| q.iv)
                     .unwrap_or(0.0)
             })
@@ -1100,11 +1088,7 @@ impl Desk<'_> {
 
     /// The instrument id of a contract, listing it on first use.
     fn contract(&mut self, terms: &OptionTerms) -> InstrumentId {
-        let key = ContractKey {
-            expiry: terms.expiry,
-            strike: terms.strike,
-            right: terms.right,
-        };
+        let key = key_of(terms);
         if let Some(&id) = self.contracts.get(&key) {
             return id;
         }
@@ -1142,11 +1126,7 @@ impl Desk<'_> {
                 row.delta += units * mark.delta;
                 row.gamma += units * mark.gamma;
                 if let Some(chain) = chain {
-                    let key = ContractKey {
-                        expiry: leg.terms.expiry,
-                        strike: leg.terms.strike,
-                        right: leg.terms.right,
-                    };
+                    let key = key_of(&leg.terms);
                     if let Some(g) = chain.quote(&key).and_then(|qt| {
                         self.leg_greeks(qt, spot, expiry_years(ts, leg.terms.expiry))
                     }) {
@@ -1182,6 +1162,15 @@ impl Desk<'_> {
     }
 }
 
+/// The chain key of a contract.
+fn key_of(terms: &OptionTerms) -> ContractKey {
+    ContractKey {
+        expiry: terms.expiry,
+        strike: terms.strike,
+        right: terms.right,
+    }
+}
+
 /// ACT/365 years from `ts` to the 16:00 New York close of `expiry`.
 fn expiry_years(ts: Timestamp, expiry: Date) -> f64 {
     trade_options::structure::expiry_close(expiry)
@@ -1194,15 +1183,7 @@ fn built_source(chain: &ChainSnapshot, built: &BuiltStructure) -> &'static str {
         .structure
         .legs()
         .iter()
-        .filter_map(|l| {
-            chain
-                .quote(&ContractKey {
-                    expiry: l.terms.expiry,
-                    strike: l.terms.strike,
-                    right: l.terms.right,
-                })
-                .map(|q| q.source)
-        })
+        .filter_map(|l| chain.quote(&key_of(&l.terms)).map(|q| q.source))
         .collect();
     if sources.iter().all(|s| *s == QuoteSource::Real) {
         "real"
