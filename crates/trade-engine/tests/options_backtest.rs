@@ -199,3 +199,85 @@ fn same_inputs_same_ledgers() {
         serde_json::to_string(&b.1).unwrap()
     );
 }
+
+/// On real chains (iVolatility's SPX end-of-day file, 2011-01-03..07) the
+/// desk opens a European, cash-settled iron condor at the real quotes: the
+/// record says `real`, the legs are listed SPX strikes of the file, the
+/// entry credit is within the legs' real bid/ask, and equity is marked at
+/// the real mids each day.
+#[test]
+fn real_chains_trade_at_real_quotes() {
+    use trade_core::{ExerciseStyle, Settlement};
+    use trade_engine::options::RecordedChains;
+    use trade_options::chain::{ChainFileSpec, Preset, load_chain_file};
+
+    let loaded = load_chain_file(
+        &repo("data/options/SPX_ivolatility_RawIV_2011-01-03_07.csv"),
+        &ChainFileSpec::preset(Preset::IvolatilityRawiv),
+    )
+    .expect("SPX chains");
+    assert_eq!(loaded.snapshots.len(), 5);
+    let bars: Vec<Bar> = loaded
+        .snapshots
+        .iter()
+        .map(|s| Bar {
+            instrument: InstrumentId(0),
+            ts: s.ts(),
+            open: s.underlying_price(),
+            high: s.underlying_price(),
+            low: s.underlying_price(),
+            close: s.underlying_price(),
+            volume: 0,
+        })
+        .collect();
+    let mut spec = spec();
+    spec.contract = ContractSpec {
+        style: ExerciseStyle::European,
+        settlement: Settlement::Cash,
+        ..ContractSpec::default()
+    };
+    spec.strategy.structure = StructureChoice::IronCondor {
+        wing: Price::from_cents(2500),
+    };
+    spec.strategy.entry.max_width = Price::from_cents(5000);
+    spec.strategy.entry.min_credit = Price::from_cents(100);
+    spec.strategy.entry.vix = Default::default();
+    spec.strategy.entry.window_start = Time::constant(0, 0, 0, 0);
+    spec.strategy.entry.window_end = Time::constant(23, 59, 0, 0);
+    spec.strategy.max_open = 1;
+    spec.limits.default_beta = Some(1.0);
+    // SPX legs were quoted a dollar or more wide in 2011: concede enough to
+    // reach halfway to natural.
+    spec.strategy.concession = Price::from_cents(200);
+    let quotes = loaded.snapshots.clone();
+    let mut source = RecordedChains::new(loaded.snapshots, None, "iVolatility SPX".into());
+    let spx = Instrument::etf(Symbol::new("SPX").unwrap());
+    let (result, ledger, instruments) =
+        run_options_backtest(&spec, spx, &bars, &mut source).expect("backtest");
+    assert_eq!(ledger.quotes.modelled, 0);
+    assert!(ledger.quotes.real > 5000);
+    let p = ledger
+        .positions
+        .first()
+        .unwrap_or_else(|| panic!("no entry: {:?}", ledger.refusals));
+    assert_eq!(p.quotes, "real");
+    let day = quotes
+        .iter()
+        .find(|s| s.ts() == p.opened)
+        .expect("entry day");
+    for leg in &p.legs {
+        let sym = OccSymbol::parse(&leg.symbol).unwrap();
+        let q = day
+            .quote(&trade_options::chain::ContractKey {
+                expiry: sym.expiry(),
+                strike: sym.strike(),
+                right: sym.right(),
+            })
+            .expect("leg listed in the file");
+        assert!(
+            leg.entry_price >= q.bid && leg.entry_price <= q.ask,
+            "{leg:?} vs {q:?}"
+        );
+    }
+    assert!(instruments.len() == 5 && result.equity.len() == 5);
+}

@@ -966,7 +966,35 @@ impl Desk<'_> {
         );
         let (prices, net) = match out {
             ComboOutcome::Filled { leg_prices, net } => (leg_prices, net),
-            other => return self.refuse(ts, "no_fill", format!("combo limit {limit}: {other:?}")),
+            ComboOutcome::RolledBack {
+                opened,
+                failed_leg,
+                rolled_back,
+            } => {
+                // Legging: the legs that traded are in the account until they
+                // are closed again at the other side of their quotes.
+                let n = opened.len();
+                let (r1, c1) = self.book_combo(&legs[..n], &opened, qty, ts, "legging_open");
+                let reversed: Vec<ComboLeg> = legs[..n]
+                    .iter()
+                    .map(|l| ComboLeg {
+                        instrument: l.instrument,
+                        ratio: -l.ratio,
+                    })
+                    .collect();
+                let (r2, c2) = self.book_combo(&reversed, &rolled_back, qty, ts, "rolled_back");
+                let cost = r1 + r2 - c1 - c2;
+                return self.refuse(
+                    ts,
+                    "rolled_back",
+                    format!(
+                        "leg {failed_leg} could not trade; {n} leg(s) opened and closed again, net {cost} after commissions"
+                    ),
+                );
+            }
+            ComboOutcome::NotFilled(why) => {
+                return self.refuse(ts, "no_fill", format!("combo limit {limit}: {why:?}"));
+            }
         };
         let (realized, commission) = self.book_combo(&legs, &prices, qty, ts, "entry");
         let payoff = built.structure.payoff(&prices).ok();

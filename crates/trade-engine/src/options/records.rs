@@ -75,7 +75,8 @@ pub struct EntryRefusalRecord {
     /// When.
     pub ts: Timestamp,
     /// Which check refused it: `criteria`, `build`, `greeks_limits`,
-    /// `buying_power`, `no_fill`.
+    /// `buying_power`, `no_fill`, `rolled_back` (legging: a leg could not
+    /// trade and the others were closed again).
     pub check: String,
     /// The reason with the numbers.
     pub reason: String,
