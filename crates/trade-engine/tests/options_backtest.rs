@@ -281,3 +281,51 @@ fn real_chains_trade_at_real_quotes() {
     }
     assert!(instruments.len() == 5 && result.equity.len() == 5);
 }
+
+/// Rule 9 alone (roll at 21 sessions left, to about 30 sessions): every
+/// rolled structure is closed, and at the same close either a new one opens
+/// at a later expiry or the refused re-entry is journaled with its reason.
+#[test]
+fn dte_roll_closes_and_reopens_later() {
+    use trade_options::exits::RuleId;
+    let mut s = spec();
+    let mut exits = ExitConfig::only(RuleId::DteRoll);
+    exits.dte_roll.at_or_below_dte = 21;
+    exits.dte_roll.roll_to_dte = 30;
+    exits.dte_roll.require_untested = false;
+    exits.dte_roll.min_pnl_fraction = None;
+    s.exits = exits;
+    s.strategy.max_open = 1;
+    let bars = spy_bars(ts(2015, 1, 1), ts(2015, 12, 31));
+    let spy = Symbol::new("SPY").unwrap();
+    let generator = ChainGenerator::new(spy.clone(), SynthConfig::default()).expect("generator");
+    let vix = VixSeries::load(&repo("data/vix/VIX_History_cboe.csv")).expect("VIX");
+    let mut source = SyntheticChains::new(generator, vix, "VIX".into());
+    let (_, ledger, _) =
+        run_options_backtest(&s, Instrument::etf(spy), &bars, &mut source).expect("backtest");
+    let rolled: Vec<_> = ledger
+        .positions
+        .iter()
+        .filter(|p| p.exit_rule.as_deref() == Some("dte_roll"))
+        .collect();
+    assert!(rolled.len() >= 3, "{} rolls", rolled.len());
+    let mut reopened = 0;
+    for r in rolled {
+        match ledger
+            .positions
+            .iter()
+            .find(|p| Some(p.opened) == r.closed && p.id != r.id)
+        {
+            Some(next) => {
+                assert!(next.expiry > r.expiry, "{} -> {}", r.expiry, next.expiry);
+                reopened += 1;
+            }
+            None => assert!(
+                ledger.refusals.iter().any(|f| Some(f.ts) == r.closed),
+                "position {} rolled into nothing and no refusal says why",
+                r.id
+            ),
+        }
+    }
+    assert!(reopened >= 2, "only {reopened} rolls reopened");
+}

@@ -347,6 +347,14 @@ impl OptionsSpec {
     }
 }
 
+/// Which expiry an entry aims at: the strategy's calendar-day target, or a
+/// roll's target in sessions (the exit rules count sessions).
+#[derive(Debug, Clone, Copy)]
+enum DteTarget {
+    CalendarDays(i32),
+    Sessions(u32),
+}
+
 /// Sessions from `from` to `to` (0 when `to` is `from`'s session).
 fn sessions_to(from: Date, to: Date) -> u32 {
     if to <= from {
@@ -377,17 +385,24 @@ impl Desk<'_> {
             .snapshot(date, ts, bar.close)
             .map_err(|message| OptionsBacktestError::Chain { date, message })?;
         let vix = source.vix(date);
+        let mut rolls = Vec::new();
         if let Some(chain) = &chain {
             let p = chain.provenance();
             self.ledger.quotes.snapshots += 1;
             self.ledger.quotes.real += p.real as u64;
             self.ledger.quotes.modelled += p.modelled as u64;
             self.mark(chain);
-            self.exits(chain, date, vix);
+            rolls = self.exits(chain, date, vix);
         }
         self.settle_expiring(date, ts, bar.close);
         if let Some(chain) = &chain {
-            self.entry(chain, date, vix);
+            // A roll reopens the structure at its new DTE (if the entry
+            // criteria still hold), before any regular entry.
+            for sessions in rolls {
+                self.entry(chain, date, vix, DteTarget::Sessions(sessions));
+            }
+            let days = self.spec.strategy.target_dte;
+            self.entry(chain, date, vix, DteTarget::CalendarDays(days));
         }
         self.record_greeks(ts, bar.close, chain.as_ref());
         self.equity.push(EquityRow {
@@ -470,7 +485,10 @@ impl Desk<'_> {
         }
     }
 
-    fn exits(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>) {
+    /// Evaluates the exit rules of every open structure and closes those
+    /// that must go; returns the target DTEs of the ones closed to roll.
+    fn exits(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>) -> Vec<u32> {
+        let mut rolls = Vec::new();
         let book = self.risk_book(chain.underlying_price());
         let assessment = assess(&self.spec.limits, &book).ok();
         let mut p = 0;
@@ -517,10 +535,14 @@ impl Desk<'_> {
             let wants_close = !matches!(d.action, Action::Hold);
             let rule = d.rule.map(|r| r.to_string());
             if wants_close && self.close(p, chain, d.urgency, rule.as_deref(), &d.reason) {
+                if let Action::Roll { to_dte } = d.action {
+                    rolls.push(to_dte);
+                }
                 continue; // `close` removed position p
             }
             p += 1;
         }
+        rolls
     }
 
     /// Sends a closing combo; true when it filled (the position is gone).
@@ -858,7 +880,7 @@ impl Desk<'_> {
         });
     }
 
-    fn entry(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>) {
+    fn entry(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>, target: DteTarget) {
         let st = &self.spec.strategy;
         if self.open.len() >= st.max_open {
             return;
@@ -871,7 +893,13 @@ impl Desk<'_> {
             .copied()
             .filter(|e| st.entry.bucket.contains(sessions_to(date, *e)))
             .collect();
-        expiries.sort_by_key(|e| ((chain.dte(*e) - st.target_dte).abs(), *e));
+        expiries.sort_by_key(|e| {
+            let distance = match target {
+                DteTarget::CalendarDays(d) => (chain.dte(*e) - d).unsigned_abs(),
+                DteTarget::Sessions(n) => sessions_to(date, *e).abs_diff(n),
+            };
+            (distance, *e)
+        });
         let Some(&expiry) = expiries.first() else {
             return; // nothing listed in the bucket today: not a refusal
         };
