@@ -60,6 +60,7 @@ fn bench(c: &mut Criterion) {
         contract: ContractSpec::default(),
         rate: 0.02,
         dividend_yield: 0.015,
+        benchmark_closes: Vec::new(),
         strategy: OptionsStrategy {
             name: "spy_ic45".into(),
             structure: StructureChoice::IronCondor {

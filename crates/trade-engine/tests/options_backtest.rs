@@ -67,6 +67,7 @@ fn spec() -> OptionsSpec {
         contract: ContractSpec::default(),
         rate: 0.02,
         dividend_yield: 0.015,
+        benchmark_closes: Vec::new(),
         strategy: OptionsStrategy {
             name: "spy_ic45".into(),
             structure: StructureChoice::IronCondor {

@@ -84,6 +84,19 @@ pub fn run(
         bail!("options.underlying {} has no bars", plan.underlying);
     };
     let mut source = chain_source(plan, data, idx)?;
+    let mut spec = plan.spec.clone();
+    let bench = spec.limits.benchmark.as_str().to_ascii_uppercase();
+    if bench != plan.underlying
+        && let Some(b) = data
+            .instruments
+            .iter()
+            .position(|i| i.symbol.as_str() == bench)
+    {
+        spec.benchmark_closes = data.series[b]
+            .iter()
+            .map(|bar| (bar.ts, bar.close))
+            .collect();
+    }
     let t1 = Instant::now();
     let underlying: Instrument = data.instruments[idx].clone();
     let (result, ledger, instruments) =

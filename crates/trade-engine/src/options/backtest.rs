@@ -206,6 +206,10 @@ pub struct OptionsSpec {
     pub dividend_yield: f64,
     /// The strategy.
     pub strategy: OptionsStrategy,
+    /// Closes of the Greeks limits' benchmark (SPY), in time order, when it
+    /// is not the underlying itself: beta-weighted delta converts the
+    /// underlying's shares into benchmark shares at the price ratio.
+    pub benchmark_closes: Vec<(Timestamp, Price)>,
 }
 
 /// Where chains come from.
@@ -489,7 +493,7 @@ impl Desk<'_> {
     /// that must go; returns the target DTEs of the ones closed to roll.
     fn exits(&mut self, chain: &ChainSnapshot, date: Date, vix: Option<f64>) -> Vec<u32> {
         let mut rolls = Vec::new();
-        let book = self.risk_book(chain.underlying_price());
+        let book = self.risk_book(chain.underlying_price(), chain.ts());
         let assessment = assess(&self.spec.limits, &book).ok();
         let mut p = 0;
         while p < self.open.len() {
@@ -817,7 +821,7 @@ impl Desk<'_> {
         );
     }
 
-    fn risk_book(&self, spot: Price) -> PortfolioBook {
+    fn risk_book(&self, spot: Price, ts: Timestamp) -> PortfolioBook {
         let positions = self
             .open
             .iter()
@@ -827,7 +831,7 @@ impl Desk<'_> {
             positions,
             equity: self.portfolio.equity(),
             buying_power: self.buying_power(),
-            benchmark_price: spot,
+            benchmark_price: self.benchmark_price(ts).unwrap_or(spot),
         }
     }
 
@@ -860,6 +864,14 @@ impl Desk<'_> {
             unrealized,
         )
         .ok()
+    }
+
+    /// The benchmark's latest close at or before `ts`; `None` when the
+    /// underlying is the benchmark (no series given).
+    fn benchmark_price(&self, ts: Timestamp) -> Option<Price> {
+        let closes = &self.spec.benchmark_closes;
+        let i = closes.partition_point(|(t, _)| *t <= ts);
+        i.checked_sub(1).map(|i| closes[i].1)
     }
 
     /// Cash not tied up by open structures' maximum losses.
@@ -949,7 +961,7 @@ impl Desk<'_> {
             })
             .collect();
         let spot = chain.underlying_price();
-        let book = self.risk_book(spot);
+        let book = self.risk_book(spot, ts);
         let candidate =
             match PositionRisk::new(id, &built.structure, &mids, &leg_greeks, spot, Money::ZERO) {
                 Ok(c) => c,

@@ -263,6 +263,14 @@ pub fn load(
             }
             let mut plan = options::plan(path, &base, t)?;
             plan.spec.initial_cash = raw.account.initial_cash;
+            let bench = plan.spec.limits.benchmark.as_str().to_ascii_uppercase();
+            if bench != plan.underlying && !symbols.contains_key(&bench) {
+                return Err(ConfigError(format!(
+                    "{}: options.limits.benchmark {bench:?} needs a [data.{bench}] table: beta-weighted delta converts {} shares into {bench} shares at their price ratio",
+                    path.display(),
+                    plan.underlying
+                )));
+            }
             Some(plan)
         }
         None => None,

@@ -294,6 +294,7 @@ pub fn plan(source: &Path, base: &Path, table: &toml::Table) -> Result<OptionsPl
         },
         rate: s.rate,
         dividend_yield: s.dividend_yield,
+        benchmark_closes: Vec::new(), // filled from the benchmark's bars when run
         strategy: OptionsStrategy {
             name,
             structure,

@@ -460,6 +460,17 @@ fn qqq_bull_put_example_respects_its_limits() {
         // Short the higher put, long the lower: a credit.
         assert!(p["entry_net"].as_str().unwrap().starts_with('-'), "{p}");
     }
+    // Without SPY's bars the beta-weighted delta has no price ratio.
+    let text = std::fs::read_to_string(repo().join("examples/qqq_bull_put.toml"))
+        .unwrap()
+        .replace("../data/", &format!("{}/data/", repo().display()))
+        .replace("[data.SPY]", "[data.SPYX]");
+    let cfg = s.write("no_spy.toml", &text);
+    let o = trade_in(&s.0, &["plan", "--config", cfg.to_str().unwrap()], &[]);
+    assert_user_error(
+        &o,
+        &["options.limits.benchmark \"SPY\" needs a [data.SPY] table"],
+    );
     let refusals = ledger["refusals"].as_array().unwrap();
     for r in refusals.iter().filter(|r| r["check"] == "greeks_limits") {
         assert!(
