@@ -46,6 +46,8 @@ struct LegIn {
 #[derive(Debug, Deserialize)]
 struct GreeksIn {
     delta: f64,
+    vega: f64,
+    theta: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,8 +84,18 @@ pub(crate) struct OptionsPage {
     by_rule: Vec<GroupRow>,
     by_bucket: Vec<GroupRow>,
     by_underlying: Vec<GroupRow>,
-    greeks_svg: Option<String>,
+    greeks: Vec<GreeksChart>,
     payoffs: Vec<Payoff>,
+}
+
+/// Reads one Greek from a row.
+type GreekOf = fn(&GreeksIn) -> f64;
+
+/// One Greek over time.
+#[derive(Debug, Serialize)]
+pub(crate) struct GreeksChart {
+    title: &'static str,
+    svg: String,
 }
 
 fn money(m: Money) -> String {
@@ -240,8 +252,18 @@ pub(crate) fn page(bytes: &[u8]) -> Result<OptionsPage, ReportError> {
         }
     );
     let xs: Vec<f64> = (0..l.greeks.len()).map(|i| i as f64).collect();
-    let deltas: Vec<f64> = l.greeks.iter().map(|g| g.delta).collect();
-    let greeks_svg = line_svg(&xs, &deltas, 720.0, 160.0, "portfolio delta in shares");
+    let charts: [(&'static str, GreekOf); 3] = [
+        ("Portfolio delta (shares) at each close", |g| g.delta),
+        ("Portfolio vega ($ per vol point)", |g| g.vega),
+        ("Portfolio theta ($ per calendar day)", |g| g.theta),
+    ];
+    let greeks = charts
+        .iter()
+        .filter_map(|(title, f)| {
+            let ys: Vec<f64> = l.greeks.iter().map(f).collect();
+            line_svg(&xs, &ys, 720.0, 140.0, title).map(|svg| GreeksChart { title, svg })
+        })
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
     let payoffs = l
         .positions
@@ -257,7 +279,7 @@ pub(crate) fn page(bytes: &[u8]) -> Result<OptionsPage, ReportError> {
         }),
         by_bucket: group(&l.positions, |p| p.bucket.clone()),
         by_underlying: group(&l.positions, |p| p.underlying.clone()),
-        greeks_svg,
+        greeks,
         payoffs,
     })
 }
