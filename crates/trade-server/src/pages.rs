@@ -43,11 +43,9 @@ fn fmt(v: Option<f64>, format: String) -> String {
 }
 
 impl Pages {
-    /// Loads the embedded templates.
-    ///
-    /// # Panics
-    /// Never at run time: the templates are compiled into the binary and a
-    /// syntax error in them fails the crate's tests.
+    /// Loads the embedded templates. A template that does not compile is
+    /// logged and its page answers with the error; the crate's tests fail
+    /// on it, so it cannot ship.
     pub fn new() -> Self {
         let mut env = Environment::new();
         for (name, src) in [

@@ -169,6 +169,7 @@ async fn health_is_json_and_startup_is_fast() {
     let t = Instant::now();
     let h = start(dir.path()).await;
     let bound = t.elapsed();
+    eprintln!("Server::bind took {bound:?}");
     assert!(bound < Duration::from_millis(500), "bind took {bound:?}");
     assert_ne!(h.port(), 0);
     assert!(h.local_addr().ip().is_loopback());
@@ -616,6 +617,19 @@ async fn shutdown_stops_listening() {
         TcpStream::connect(a).await.is_err(),
         "still accepting after shutdown"
     );
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let dir = runs_dir();
+    let h = start(dir.path()).await;
+    let a = h.local_addr();
+    drop(h);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while TcpStream::connect(a).await.is_ok() {
+        assert!(Instant::now() < deadline, "still accepting 2 s after drop");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]
