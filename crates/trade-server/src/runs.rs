@@ -427,7 +427,28 @@ impl From<&SummaryView> for KeyMetrics {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Component;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Whatever string passes the check, joined to the runs directory
+        /// it names exactly one child of it: never the directory itself,
+        /// its parent, a root, or a deeper path.
+        #[test]
+        fn accepted_ids_name_one_child_folder(id in "\\PC{0,40}|[a-z.%/\\\\:]{0,12}|[A-Za-z0-9._-]{1,20}") {
+            if validate_run_id(&id).is_ok() {
+                let root = Path::new("/srv/runs");
+                let joined = root.join(&id);
+                prop_assert_eq!(joined.parent(), Some(root));
+                let comps: Vec<_> = Path::new(&id).components().collect();
+                prop_assert_eq!(comps.len(), 1);
+                prop_assert!(matches!(comps[0], Component::Normal(_)));
+            }
+        }
+    }
 
     #[test]
     fn run_ids_that_could_leave_the_folder_are_refused() {
