@@ -1,0 +1,118 @@
+//! Server-rendered HTML pages (minijinja templates embedded in the
+//! binary). Pages are self-contained: inline CSS, no scripts, no external
+//! fetches.
+
+use axum::http::StatusCode;
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+
+use crate::compare::Comparison;
+use crate::error::ApiError;
+use crate::runs::RunEntry;
+
+/// The page templates.
+#[derive(Debug)]
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `0.0123` → `1.23 %`; undefined → `–`.
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |x| format!("{:.2} %", x * 100.0))
+}
+
+/// A ratio with two decimals; undefined → `–`.
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |x| format!("{x:.2}"))
+}
+
+/// Value of a compared metric in its format.
+fn fmt(v: Option<f64>, format: String) -> String {
+    match format.as_str() {
+        "percent" => pct(v),
+        "count" => v.map_or_else(|| "–".to_owned(), |x| format!("{x:.0}")),
+        "dollars" => v.map_or_else(|| "–".to_owned(), |x| format!("${x:.2}")),
+        _ => num(v),
+    }
+}
+
+impl Pages {
+    /// Loads the embedded templates. A template that does not compile is
+    /// logged and its page answers with the error; the crate's tests fail
+    /// on it, so it cannot ship.
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        for (name, src) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("index.html", include_str!("../templates/index.html")),
+            ("compare.html", include_str!("../templates/compare.html")),
+        ] {
+            if let Err(e) = env.add_template(name, src) {
+                // Caught by the tests; at run time the page then answers
+                // with the template error instead of the server refusing
+                // to start.
+                tracing::error!(template = name, error = %e, "template does not compile");
+            }
+        }
+        env.add_filter("pct", pct);
+        env.add_filter("num", num);
+        env.add_filter("fmt", fmt);
+        Self { env }
+    }
+
+    fn render(&self, name: &str, ctx: Value) -> Result<String, ApiError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "template",
+                    format!("rendering {name}: {e}"),
+                )
+            })
+    }
+
+    /// The backtests list.
+    ///
+    /// # Errors
+    /// 500 `template` if the template fails to render (a bug).
+    pub fn index(&self, runs: &[RunEntry]) -> Result<String, ApiError> {
+        self.render("index.html", context! { runs => Value::from(Serde(runs)) })
+    }
+
+    /// Two runs side by side.
+    ///
+    /// # Errors
+    /// As [`Pages::index`].
+    pub fn compare(&self, cmp: &Comparison) -> Result<String, ApiError> {
+        self.render("compare.html", context! { cmp => Value::from(Serde(cmp)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_compile() {
+        let p = Pages::new();
+        for name in ["base.html", "index.html", "compare.html"] {
+            assert!(p.env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(pct(Some(0.012345)), "1.23 %");
+        assert_eq!(pct(None), "–");
+        assert_eq!(fmt(Some(74.0), "count".into()), "74");
+        assert_eq!(fmt(Some(-3.456), "dollars".into()), "$-3.46");
+    }
+}
