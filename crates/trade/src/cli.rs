@@ -86,6 +86,8 @@ pub enum Command {
     },
     /// Measure engine and end-to-end throughput on generated bars.
     Bench(BenchArgs),
+    /// Serve the web dashboard and JSON API over the run folders.
+    Serve(crate::commands::serve::ServeArgs),
     /// Run the TWS API gateway simulator on 127.0.0.1 (offline IB testing).
     GatewaySim(crate::commands::gateway_sim::GatewaySimArgs),
     /// Options calculator: price and Greeks, implied volatility, payoff.

@@ -60,37 +60,16 @@ pub fn run(args: &GatewaySimArgs) -> anyhow::Result<String> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let handle = sim.start(config)?;
+        let shutdown = super::shutdown::Shutdown::install();
         // The one line a script waits for before connecting.
         let mut out = std::io::stdout().lock();
         writeln!(out, "gateway-sim listening on {}", handle.addr())?;
         out.flush()?;
         drop(out);
         tracing::info!(addr = %handle.addr(), "gateway simulator started; Ctrl-C stops it");
-        shutdown_signal().await;
+        shutdown.wait().await;
         handle.shutdown().await;
         tracing::info!("gateway simulator stopped");
         anyhow::Ok(String::new())
     })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {},
-                    _ = term.recv() => {},
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

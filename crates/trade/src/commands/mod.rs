@@ -14,5 +14,9 @@ pub mod gateway_sim;
 pub mod options;
 /// `trade plan`.
 pub mod plan;
+/// `trade serve`.
+pub mod serve;
+/// SIGINT/SIGTERM handling of the long-running commands.
+pub mod shutdown;
 /// `trade strategies`.
 pub mod strategies;

@@ -17,6 +17,7 @@ fn help_lists_every_subcommand_and_each_has_help() {
         "bench",
         "options",
         "gateway-sim",
+        "serve",
     ] {
         assert!(out.contains(sub), "--help lacks {sub}:\n{out}");
         let h = trade(&[sub, "--help"]);

@@ -9,3 +9,4 @@ mod config_props;
 mod gateway_sim;
 mod harness;
 mod options;
+mod serve;
