@@ -16,8 +16,8 @@ mod sqlite;
 
 pub use error::{JournalError, Result};
 pub use model::{
-    AuditEntry, AuditKind, BrokerAck, Commission, Execution, JournalOrder, LocalOrderId,
-    NewIntent, ORDER_REF_PREFIX, OrderState, PositionLine, Recorded, StateChange,
+    AuditEntry, AuditKind, BrokerAck, Commission, Execution, JournalOrder, LocalOrderId, NewIntent,
+    ORDER_REF_PREFIX, OrderState, PositionLine, Recorded, StateChange,
 };
 pub use reconcile::{
     BrokerOrder, BrokerView, JournalSnapshot, PlannedFill, PlannedState, ReconcilePlan, reconcile,

@@ -112,7 +112,10 @@ impl OrderState {
     pub const fn is_terminal(self) -> bool {
         matches!(
             self,
-            OrderState::Filled | OrderState::Cancelled | OrderState::Rejected | OrderState::Abandoned
+            OrderState::Filled
+                | OrderState::Cancelled
+                | OrderState::Rejected
+                | OrderState::Abandoned
         )
     }
 
@@ -135,7 +138,10 @@ impl OrderState {
         if matches!(self, OrderState::Abandoned) {
             return matches!(
                 next,
-                OrderState::Working | OrderState::Filled | OrderState::Cancelled | OrderState::Rejected
+                OrderState::Working
+                    | OrderState::Filled
+                    | OrderState::Cancelled
+                    | OrderState::Rejected
             );
         }
         next.rank() > self.rank()

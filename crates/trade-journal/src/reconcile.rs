@@ -169,18 +169,18 @@ pub fn reconcile(snapshot: &JournalSnapshot, view: &BrokerView) -> ReconcilePlan
         if let Some(p) = bo.perm_id {
             perm_to_local.insert(p, id);
         }
-        if let Some(jo) = index.by_id.get(&id) {
-            if jo.instrument != bo.instrument || jo.side != bo.side || jo.qty != bo.qty {
-                plan.anomalies.push(format!(
-                    "order {id}: journal has {} {} {}, broker has {} {} {}",
-                    jo.side.as_str(),
-                    jo.qty.get(),
-                    jo.instrument,
-                    bo.side.as_str(),
-                    bo.qty.get(),
-                    bo.instrument
-                ));
-            }
+        if let Some(jo) = index.by_id.get(&id)
+            && (jo.instrument != bo.instrument || jo.side != bo.side || jo.qty != bo.qty)
+        {
+            plan.anomalies.push(format!(
+                "order {id}: journal has {} {} {}, broker has {} {} {}",
+                jo.side.as_str(),
+                jo.qty.get(),
+                jo.instrument,
+                bo.side.as_str(),
+                bo.qty.get(),
+                bo.instrument
+            ));
         }
         let Some(next) = OrderState::from_ib_status(&bo.status) else {
             plan.anomalies.push(format!(
@@ -224,23 +224,23 @@ pub fn reconcile(snapshot: &JournalSnapshot, view: &BrokerView) -> ReconcilePlan
         if let Some(id) = local_id {
             seen.insert(id);
             *planned_qty.entry(id).or_default() += ex.qty.get();
-            if let Some(jo) = index.by_id.get(&id) {
-                if jo.instrument != ex.instrument || jo.side != ex.side {
-                    plan.anomalies.push(format!(
-                        "execution {}: order {id} is {} {}, execution is {} {}",
-                        ex.exec_id,
-                        jo.side.as_str(),
-                        jo.instrument,
-                        ex.side.as_str(),
-                        ex.instrument
-                    ));
-                }
+            if let Some(jo) = index.by_id.get(&id)
+                && (jo.instrument != ex.instrument || jo.side != ex.side)
+            {
+                plan.anomalies.push(format!(
+                    "execution {}: order {id} is {} {}, execution is {} {}",
+                    ex.exec_id,
+                    jo.side.as_str(),
+                    jo.instrument,
+                    ex.side.as_str(),
+                    ex.instrument
+                ));
             }
             // An execution proves the order reached the broker.
-            if let Some((cur, _)) = state.get_mut(&id) {
-                if cur.outcome_unknown() || *cur == OrderState::Abandoned {
-                    *cur = OrderState::Working;
-                }
+            if let Some((cur, _)) = state.get_mut(&id)
+                && (cur.outcome_unknown() || *cur == OrderState::Abandoned)
+            {
+                *cur = OrderState::Working;
             }
         }
         plan.fills.push(PlannedFill {
@@ -266,7 +266,8 @@ pub fn reconcile(snapshot: &JournalSnapshot, view: &BrokerView) -> ReconcilePlan
             } else {
                 next
             };
-            let ack_changed = ack.perm_id != jo.perm_id || ack.broker_order_id != jo.broker_order_id;
+            let ack_changed =
+                ack.perm_id != jo.perm_id || ack.broker_order_id != jo.broker_order_id;
             if jo.state.accepts(next) || (next == jo.state && ack_changed) {
                 plan.states.push(PlannedState {
                     local_id: id,

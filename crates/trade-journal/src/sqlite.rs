@@ -52,12 +52,14 @@ fn side_from(text: &str, table: &'static str, row: &str) -> Result<Side> {
 }
 
 fn qty_from(value: i64, table: &'static str, column: &'static str, row: &str) -> Result<Qty> {
-    u64::try_from(value).map(Qty::new).map_err(|_| JournalError::Decode {
-        table,
-        row: row.to_owned(),
-        column,
-        detail: format!("expected a non-negative quantity, found {value}"),
-    })
+    u64::try_from(value)
+        .map(Qty::new)
+        .map_err(|_| JournalError::Decode {
+            table,
+            row: row.to_owned(),
+            column,
+            detail: format!("expected a non-negative quantity, found {value}"),
+        })
 }
 
 /// The raw column values of an `orders` row, decoded outside rusqlite's
@@ -170,7 +172,9 @@ impl SqliteJournal {
         // Check before changing anything: a newer or foreign file must stay untouched.
         let check: Vec<String> = {
             let mut stmt = conn.prepare("PRAGMA quick_check(5)").map_err(fail)?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(fail)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(fail)?;
             rows.collect::<rusqlite::Result<_>>().map_err(fail)?
         };
         if check.first().map(String::as_str) != Some("ok") {
@@ -300,7 +304,12 @@ fn audit(
 ) -> Result<i64> {
     tx.execute(
         "INSERT INTO audit (ts_ns, kind, local_id, payload) VALUES (?1, ?2, ?3, ?4)",
-        params![ts.nanos(), kind.as_str(), local_id.map(|i| i.0), payload.to_string()],
+        params![
+            ts.nanos(),
+            kind.as_str(),
+            local_id.map(|i| i.0),
+            payload.to_string()
+        ],
     )
     .map_err(JournalError::sql("write audit line"))?;
     Ok(tx.last_insert_rowid())
@@ -308,7 +317,11 @@ fn audit(
 
 fn current_state(tx: &Transaction<'_>, id: LocalOrderId) -> Result<OrderState> {
     let text: Option<String> = tx
-        .query_row("SELECT state FROM orders WHERE local_id = ?1", [id.0], |r| r.get(0))
+        .query_row(
+            "SELECT state FROM orders WHERE local_id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(JournalError::sql("read order state"))?;
     let text = text.ok_or(JournalError::UnknownOrder(id))?;
@@ -381,9 +394,11 @@ fn insert_execution(
     let mut local_id = None;
     for candidate in hint.into_iter().chain(by_ref) {
         let exists: bool = tx
-            .query_row("SELECT count(*) FROM orders WHERE local_id = ?1", [candidate.0], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM orders WHERE local_id = ?1",
+                [candidate.0],
+                |r| r.get::<_, i64>(0),
+            )
             .map_err(JournalError::sql("look up order of execution"))?
             > 0;
         if exists {
@@ -391,18 +406,18 @@ fn insert_execution(
             break;
         }
     }
-    if local_id.is_none() {
-        if let Some(perm) = exec.perm_id {
-            local_id = tx
-                .query_row(
-                    "SELECT local_id FROM orders WHERE perm_id = ?1 ORDER BY local_id DESC LIMIT 1",
-                    [perm],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()
-                .map_err(JournalError::sql("look up order of execution"))?
-                .map(LocalOrderId);
-        }
+    if local_id.is_none()
+        && let Some(perm) = exec.perm_id
+    {
+        local_id = tx
+            .query_row(
+                "SELECT local_id FROM orders WHERE perm_id = ?1 ORDER BY local_id DESC LIMIT 1",
+                [perm],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map_err(JournalError::sql("look up order of execution"))?
+            .map(LocalOrderId);
     }
     let inserted = tx
         .execute(
@@ -489,7 +504,8 @@ impl Journal for SqliteJournal {
             &json!({"to": OrderState::PendingSubmit.as_str(), "order_ref": id.order_ref(),
                     "intent": serde_json::to_value(intent).unwrap_or_default()}),
         )?;
-        tx.commit().map_err(JournalError::sql("commit order intent"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit order intent"))?;
         Ok(id)
     }
 
@@ -508,7 +524,8 @@ impl Journal for SqliteJournal {
     ) -> Result<StateChange> {
         let tx = self.tx()?;
         let change = transition(&tx, id, OrderState::Working, Some(ack), ts, "broker ack")?;
-        tx.commit().map_err(JournalError::sql("commit broker ack"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit broker ack"))?;
         Ok(change)
     }
 
@@ -521,7 +538,8 @@ impl Journal for SqliteJournal {
     ) -> Result<StateChange> {
         let tx = self.tx()?;
         let change = transition(&tx, id, state, None, ts, detail)?;
-        tx.commit().map_err(JournalError::sql("commit order state"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit order state"))?;
         Ok(change)
     }
 
@@ -568,14 +586,18 @@ impl Journal for SqliteJournal {
             )?;
             Recorded::New
         };
-        tx.commit().map_err(JournalError::sql("commit commission"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit commission"))?;
         Ok(rec)
     }
 
     fn record_positions(&mut self, ts: Timestamp, lines: &[PositionLine]) -> Result<i64> {
         let tx = self.tx()?;
-        tx.execute("INSERT INTO position_snapshots (ts_ns) VALUES (?1)", [ts.nanos()])
-            .map_err(JournalError::sql("write position snapshot"))?;
+        tx.execute(
+            "INSERT INTO position_snapshots (ts_ns) VALUES (?1)",
+            [ts.nanos()],
+        )
+        .map_err(JournalError::sql("write position snapshot"))?;
         let id = tx.last_insert_rowid();
         for l in lines {
             tx.execute(
@@ -592,7 +614,8 @@ impl Journal for SqliteJournal {
             None,
             &json!({"snapshot_id": id, "lines": lines.len()}),
         )?;
-        tx.commit().map_err(JournalError::sql("commit position snapshot"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit position snapshot"))?;
         Ok(id)
     }
 
@@ -622,7 +645,8 @@ impl Journal for SqliteJournal {
     ) -> Result<i64> {
         let tx = self.tx()?;
         let seq = audit(&tx, ts, AuditKind::RiskVerdict, local_id, payload)?;
-        tx.commit().map_err(JournalError::sql("commit risk verdict"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit risk verdict"))?;
         Ok(seq)
     }
 
@@ -646,7 +670,16 @@ impl Journal for SqliteJournal {
                  FROM executions WHERE local_id = ?1 ORDER BY ts_ns, exec_id",
             )
             .map_err(JournalError::sql("read executions"))?;
-        type Raw = (String, Option<String>, Option<i64>, i64, String, String, i64, i64);
+        type Raw = (
+            String,
+            Option<String>,
+            Option<i64>,
+            i64,
+            String,
+            String,
+            i64,
+            i64,
+        );
         let rows: Vec<Raw> = stmt
             .query_map([id.0], |r| {
                 Ok((
@@ -664,18 +697,20 @@ impl Journal for SqliteJournal {
             .collect::<rusqlite::Result<_>>()
             .map_err(JournalError::sql("read executions"))?;
         rows.into_iter()
-            .map(|(exec_id, order_ref, perm_id, ts, instrument, side, qty, price)| {
-                Ok(Execution {
-                    side: side_from(&side, "executions", &exec_id)?,
-                    qty: qty_from(qty, "executions", "qty", &exec_id)?,
-                    exec_id,
-                    order_ref,
-                    perm_id,
-                    ts: Timestamp::from_nanos(ts),
-                    instrument,
-                    price: Price::from_raw(price),
-                })
-            })
+            .map(
+                |(exec_id, order_ref, perm_id, ts, instrument, side, qty, price)| {
+                    Ok(Execution {
+                        side: side_from(&side, "executions", &exec_id)?,
+                        qty: qty_from(qty, "executions", "qty", &exec_id)?,
+                        exec_id,
+                        order_ref,
+                        perm_id,
+                        ts: Timestamp::from_nanos(ts),
+                        instrument,
+                        price: Price::from_raw(price),
+                    })
+                },
+            )
             .collect()
     }
 
@@ -705,8 +740,10 @@ impl Journal for SqliteJournal {
             .prepare("SELECT local_id FROM orders WHERE perm_id = ?1")
             .map_err(JournalError::sql("look up order by permId"))?;
         for (order_ref, perm_id) in refs {
-            let mut ids: Vec<LocalOrderId> =
-                order_ref.and_then(LocalOrderId::from_order_ref).into_iter().collect();
+            let mut ids: Vec<LocalOrderId> = order_ref
+                .and_then(LocalOrderId::from_order_ref)
+                .into_iter()
+                .collect();
             if let Some(perm) = perm_id {
                 let found = by_perm
                     .query_map([perm], |r| r.get::<_, i64>(0))
@@ -716,10 +753,10 @@ impl Journal for SqliteJournal {
                 ids.extend(found.into_iter().map(LocalOrderId));
             }
             for id in ids {
-                if have.insert(id) {
-                    if let Some(o) = self.order(id)? {
-                        orders.push(o);
-                    }
+                if have.insert(id)
+                    && let Some(o) = self.order(id)?
+                {
+                    orders.push(o);
                 }
             }
         }
@@ -770,13 +807,20 @@ impl Journal for SqliteJournal {
         }
         for id in &plan.unresolved {
             tracing::warn!(local_id = %id, "journal: order outcome unknown and not at the broker; not resubmitting");
-            audit(&tx, ts, AuditKind::Reconcile, Some(*id), &json!({"unresolved": id.0}))?;
+            audit(
+                &tx,
+                ts,
+                AuditKind::Reconcile,
+                Some(*id),
+                &json!({"unresolved": id.0}),
+            )?;
         }
         for a in &plan.anomalies {
             tracing::warn!(anomaly = %a, "journal: reconciliation anomaly");
             audit(&tx, ts, AuditKind::Reconcile, None, &json!({"anomaly": a}))?;
         }
-        tx.commit().map_err(JournalError::sql("commit reconciliation"))?;
+        tx.commit()
+            .map_err(JournalError::sql("commit reconciliation"))?;
         Ok(summary)
     }
 

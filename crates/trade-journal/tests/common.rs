@@ -29,7 +29,13 @@ pub fn exec(exec_id: &str, id: LocalOrderId, qty: u64, ts: i64) -> Execution {
     }
 }
 
-pub fn broker_order(id: LocalOrderId, perm: i64, status: &str, qty: u64, filled: u64) -> BrokerOrder {
+pub fn broker_order(
+    id: LocalOrderId,
+    perm: i64,
+    status: &str,
+    qty: u64,
+    filled: u64,
+) -> BrokerOrder {
     BrokerOrder {
         order_ref: Some(id.order_ref()),
         broker_order_id: Some(7),

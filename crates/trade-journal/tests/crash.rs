@@ -47,7 +47,10 @@ fn run_child_until_killed(path: &Path) -> (LocalOrderId, LocalOrderId) {
     let ready = path.with_extension("sqlite.ready");
     let start = Instant::now();
     while !ready.exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "child never became ready");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "child never became ready"
+        );
         if let Some(status) = child.try_wait().unwrap() {
             panic!("child exited early: {status}");
         }
@@ -58,7 +61,10 @@ fn run_child_until_killed(path: &Path) -> (LocalOrderId, LocalOrderId) {
     let status = child.wait().unwrap();
     assert!(!status.success());
     let text = std::fs::read_to_string(&ready).unwrap();
-    let ids: Vec<i64> = text.split_whitespace().map(|t| t.parse().unwrap()).collect();
+    let ids: Vec<i64> = text
+        .split_whitespace()
+        .map(|t| t.parse().unwrap())
+        .collect();
     (LocalOrderId(ids[0]), LocalOrderId(ids[1]))
 }
 
@@ -70,7 +76,10 @@ fn sigkill_between_intent_and_send_is_resolved_without_duplication() {
 
     let mut j = SqliteJournal::open(&path).unwrap();
     let unknown: Vec<_> = j.orders_with_unknown_outcome().unwrap();
-    assert_eq!(unknown.iter().map(|o| o.local_id).collect::<Vec<_>>(), vec![a, b]);
+    assert_eq!(
+        unknown.iter().map(|o| o.local_id).collect::<Vec<_>>(),
+        vec![a, b]
+    );
     assert!(unknown.iter().all(|o| o.state == OrderState::PendingSubmit));
 
     // Broker has never heard of either: nothing is applied, both stay pending.
@@ -92,7 +101,10 @@ fn sigkill_between_intent_and_send_is_resolved_without_duplication() {
     assert_eq!(plan.unresolved, vec![b]);
     assert_eq!(summary.fills_applied, 1);
     let oa = j.order(a).unwrap().unwrap();
-    assert_eq!((oa.state, oa.perm_id, oa.filled), (OrderState::Working, Some(555), Qty::new(4)));
+    assert_eq!(
+        (oa.state, oa.perm_id, oa.filled),
+        (OrderState::Working, Some(555), Qty::new(4))
+    );
 
     // The same view again (a second reconnect): nothing changes.
     let (_, again) = reconcile_and_apply(&mut j, &view, t).unwrap();
@@ -116,6 +128,15 @@ fn sigkill_between_intent_and_send_is_resolved_without_duplication() {
     let oa = j.order(a).unwrap().unwrap();
     assert_eq!((oa.state, oa.filled), (OrderState::Filled, Qty::new(10)));
     assert_eq!(j.executions_for(a).unwrap().len(), 2);
-    let still: Vec<_> = j.orders_with_unknown_outcome().unwrap().into_iter().map(|o| o.local_id).collect();
-    assert_eq!(still, vec![b], "b must stay pending until the broker confirms");
+    let still: Vec<_> = j
+        .orders_with_unknown_outcome()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.local_id)
+        .collect();
+    assert_eq!(
+        still,
+        vec![b],
+        "b must stay pending until the broker confirms"
+    );
 }

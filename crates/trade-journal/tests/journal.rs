@@ -25,9 +25,18 @@ fn order_lifecycle_survives_close_and_reopen() {
         let b = j.record_intent(&intent(2, 5)).unwrap();
         assert!(b > a);
         assert_eq!(j.mark_sent(a, ts(3)).unwrap(), StateChange::Applied);
-        let ack = BrokerAck { broker_order_id: Some(11), perm_id: Some(9001) };
-        assert_eq!(j.record_broker_ack(a, ack, ts(4)).unwrap(), StateChange::Applied);
-        assert_eq!(j.record_execution(&exec("e1", a, 4, 5)).unwrap(), Recorded::New);
+        let ack = BrokerAck {
+            broker_order_id: Some(11),
+            perm_id: Some(9001),
+        };
+        assert_eq!(
+            j.record_broker_ack(a, ack, ts(4)).unwrap(),
+            StateChange::Applied
+        );
+        assert_eq!(
+            j.record_execution(&exec("e1", a, 4, 5)).unwrap(),
+            Recorded::New
+        );
         (a, b)
     };
     let mut j = SqliteJournal::open(&path).unwrap();
@@ -39,7 +48,10 @@ fn order_lifecycle_survives_close_and_reopen() {
     assert_eq!(oa.limit_price, Some(Price::from_cents(50_012)));
     assert_eq!(oa.order["tif"], "day");
     let unknown = j.orders_with_unknown_outcome().unwrap();
-    assert_eq!(unknown.iter().map(|o| o.local_id).collect::<Vec<_>>(), vec![b]);
+    assert_eq!(
+        unknown.iter().map(|o| o.local_id).collect::<Vec<_>>(),
+        vec![b]
+    );
     // Ids keep increasing after a restart and are never reused.
     let c = j.record_intent(&intent(6, 1)).unwrap();
     assert!(c > b, "{c} after {b}");
@@ -57,7 +69,8 @@ fn local_ids_are_never_reused_even_after_rows_vanish() {
     {
         // A careless operator deletes rows with the sqlite3 shell.
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch("DELETE FROM audit; DELETE FROM orders;").unwrap();
+        c.execute_batch("DELETE FROM audit; DELETE FROM orders;")
+            .unwrap();
     }
     let mut j = SqliteJournal::open(&path).unwrap();
     let next = j.record_intent(&intent(2, 1)).unwrap();
@@ -69,7 +82,16 @@ fn order_ref_round_trips_and_rejects_foreign_refs() {
     let id = LocalOrderId(42);
     assert_eq!(id.order_ref(), "trade-42");
     assert_eq!(LocalOrderId::from_order_ref("trade-42"), Some(id));
-    for foreign in ["", "trade-", "42", "trade--1", "trade-0", "trade-4x", "TRADE-4", "trade-99999999999999999999"] {
+    for foreign in [
+        "",
+        "trade-",
+        "42",
+        "trade--1",
+        "trade-0",
+        "trade-4x",
+        "TRADE-4",
+        "trade-99999999999999999999",
+    ] {
         assert_eq!(LocalOrderId::from_order_ref(foreign), None, "{foreign:?}");
     }
 }
@@ -78,11 +100,23 @@ fn order_ref_round_trips_and_rejects_foreign_refs() {
 fn duplicate_exec_ids_and_commissions_are_no_ops() {
     let mut j = SqliteJournal::open_in_memory().unwrap();
     let a = j.record_intent(&intent(1, 10)).unwrap();
-    assert_eq!(j.record_execution(&exec("e1", a, 3, 2)).unwrap(), Recorded::New);
-    assert_eq!(j.record_execution(&exec("e1", a, 3, 2)).unwrap(), Recorded::AlreadyKnown);
+    assert_eq!(
+        j.record_execution(&exec("e1", a, 3, 2)).unwrap(),
+        Recorded::New
+    );
+    assert_eq!(
+        j.record_execution(&exec("e1", a, 3, 2)).unwrap(),
+        Recorded::AlreadyKnown
+    );
     // Same id, different content: the first one stays.
-    assert_eq!(j.record_execution(&exec("e1", a, 7, 2)).unwrap(), Recorded::AlreadyKnown);
-    assert_eq!(j.record_execution(&exec("e2", a, 2, 3)).unwrap(), Recorded::New);
+    assert_eq!(
+        j.record_execution(&exec("e1", a, 7, 2)).unwrap(),
+        Recorded::AlreadyKnown
+    );
+    assert_eq!(
+        j.record_execution(&exec("e2", a, 2, 3)).unwrap(),
+        Recorded::New
+    );
     let o = j.order(a).unwrap().unwrap();
     assert_eq!(o.filled, Qty::new(5));
     assert_eq!(j.executions_for(a).unwrap().len(), 2);
@@ -96,9 +130,24 @@ fn duplicate_exec_ids_and_commissions_are_no_ops() {
     assert_eq!(j.record_commission(&c).unwrap(), Recorded::New);
     assert_eq!(j.record_commission(&c).unwrap(), Recorded::AlreadyKnown);
     let audit = j.audit_after(0, 1000).unwrap();
-    assert_eq!(audit.iter().filter(|e| e.kind == AuditKind::Fill).count(), 2);
-    assert_eq!(audit.iter().filter(|e| e.kind == AuditKind::Commission).count(), 1);
-    assert_eq!(audit.iter().filter(|e| e.kind == AuditKind::Reconcile).count(), 1);
+    assert_eq!(
+        audit.iter().filter(|e| e.kind == AuditKind::Fill).count(),
+        2
+    );
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.kind == AuditKind::Commission)
+            .count(),
+        1
+    );
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.kind == AuditKind::Reconcile)
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -106,10 +155,22 @@ fn stale_and_out_of_order_states_do_not_move_an_order_back() {
     let mut j = SqliteJournal::open_in_memory().unwrap();
     let a = j.record_intent(&intent(1, 10)).unwrap();
     j.mark_sent(a, ts(2)).unwrap();
-    assert_eq!(j.record_state(a, OrderState::Filled, ts(3), "Filled").unwrap(), StateChange::Applied);
-    assert_eq!(j.record_state(a, OrderState::Working, ts(4), "Submitted").unwrap(), StateChange::Stale);
+    assert_eq!(
+        j.record_state(a, OrderState::Filled, ts(3), "Filled")
+            .unwrap(),
+        StateChange::Applied
+    );
+    assert_eq!(
+        j.record_state(a, OrderState::Working, ts(4), "Submitted")
+            .unwrap(),
+        StateChange::Stale
+    );
     assert_eq!(j.mark_sent(a, ts(5)).unwrap(), StateChange::Stale);
-    assert_eq!(j.record_state(a, OrderState::Cancelled, ts(6), "Cancelled").unwrap(), StateChange::Stale);
+    assert_eq!(
+        j.record_state(a, OrderState::Cancelled, ts(6), "Cancelled")
+            .unwrap(),
+        StateChange::Stale
+    );
     assert_eq!(j.order(a).unwrap().unwrap().state, OrderState::Filled);
     assert!(matches!(
         j.mark_sent(LocalOrderId(999), ts(7)),
@@ -130,15 +191,31 @@ fn stale_and_out_of_order_states_do_not_move_an_order_back() {
 #[test]
 fn decisions_verdicts_and_positions_are_audited_in_order() {
     let mut j = SqliteJournal::open_in_memory().unwrap();
-    let s1 = j.record_decision(ts(1), "sma", &serde_json::json!({"signal": "buy"})).unwrap();
+    let s1 = j
+        .record_decision(ts(1), "sma", &serde_json::json!({"signal": "buy"}))
+        .unwrap();
     let a = j.record_intent(&intent(2, 1)).unwrap();
-    let s2 = j.record_risk_verdict(ts(2), Some(a), &serde_json::json!({"verdict": "accept"})).unwrap();
-    let lines = [PositionLine { instrument: "SPY".to_owned(), qty: -3, avg_cost: Price::from_cents(100) }];
+    let s2 = j
+        .record_risk_verdict(ts(2), Some(a), &serde_json::json!({"verdict": "accept"}))
+        .unwrap();
+    let lines = [PositionLine {
+        instrument: "SPY".to_owned(),
+        qty: -3,
+        avg_cost: Price::from_cents(100),
+    }];
     j.record_positions(ts(3), &lines).unwrap();
     assert!(s2 > s1);
     let all = j.audit_after(0, 100).unwrap();
     let kinds: Vec<_> = all.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, [AuditKind::Decision, AuditKind::Order, AuditKind::RiskVerdict, AuditKind::Positions]);
+    assert_eq!(
+        kinds,
+        [
+            AuditKind::Decision,
+            AuditKind::Order,
+            AuditKind::RiskVerdict,
+            AuditKind::Positions
+        ]
+    );
     assert_eq!(all[0].payload["decision"]["signal"], "buy");
     assert_eq!(all[2].local_id, Some(a));
     assert_eq!(j.audit_after(s1, 1).unwrap()[0].kind, AuditKind::Order);
@@ -158,7 +235,8 @@ fn filled_journal(path: &std::path::Path, n: i64) {
     let mut j = SqliteJournal::open(path).unwrap();
     for i in 0..n {
         let id = j.record_intent(&intent(i, 1)).unwrap();
-        j.record_decision(ts(i), "sma", &serde_json::json!({"pad": "x".repeat(500)})).unwrap();
+        j.record_decision(ts(i), "sma", &serde_json::json!({"pad": "x".repeat(500)}))
+            .unwrap();
         j.mark_sent(id, ts(i)).unwrap();
     }
 }
@@ -169,7 +247,10 @@ fn truncated_database_is_a_typed_corruption_error() {
     let path = dir.path().join("j.sqlite");
     filled_journal(&path, 200);
     let len = fs::metadata(&path).unwrap().len();
-    assert!(len > 64 * 1024, "file too small to truncate meaningfully: {len}");
+    assert!(
+        len > 64 * 1024,
+        "file too small to truncate meaningfully: {len}"
+    );
     let f = fs::OpenOptions::new().write(true).open(&path).unwrap();
     f.set_len(len / 2).unwrap();
     drop(f);
@@ -205,13 +286,19 @@ fn newer_schema_is_refused_and_the_file_left_untouched() {
     filled_journal(&path, 3);
     {
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute("UPDATE schema_version SET version = ?1", [SCHEMA_VERSION + 1]).unwrap();
+        c.execute(
+            "UPDATE schema_version SET version = ?1",
+            [SCHEMA_VERSION + 1],
+        )
+        .unwrap();
         c.execute_batch("PRAGMA journal_mode = DELETE;").unwrap();
     }
     let before = fs::read(&path).unwrap();
     let err = SqliteJournal::open(&path).unwrap_err();
     match &err {
-        JournalError::NewerSchema { found, supported, .. } => {
+        JournalError::NewerSchema {
+            found, supported, ..
+        } => {
             assert_eq!(*found, SCHEMA_VERSION + 1);
             assert_eq!(*supported, SCHEMA_VERSION);
         }
