@@ -21,6 +21,24 @@ pub enum JournalError {
         #[source]
         source: rusqlite::Error,
     },
+    /// Another process (or another handle in this one) has the journal open
+    /// for writing. Two writers would reconcile and send independently.
+    #[error("journal {path}: already open for writing by another process (lock file {lock})")]
+    Locked {
+        /// The journal file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The lock file could not be created or locked.
+    #[error("journal {path}: lock file: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file was written by a newer version of this program; opening it
     /// could misread rows, so it is refused untouched.
     #[error(

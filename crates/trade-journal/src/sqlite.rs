@@ -2,6 +2,7 @@
 //! `synchronous=FULL`).
 
 use std::collections::HashSet;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,6 +23,17 @@ use crate::{
 pub struct SqliteJournal {
     conn: Connection,
     path: PathBuf,
+    /// Held (advisory `flock`) for the journal's lifetime by writers; released
+    /// by the OS when the process dies, so a crash never leaves it stale.
+    _lock: Option<File>,
+}
+
+/// How a journal is opened.
+enum Access {
+    /// Writes allowed; the lock file handle for an on-disk journal.
+    Writer(Option<File>),
+    /// Reads only, no lock.
+    ReadOnly,
 }
 
 const ORDER_COLUMNS: &str = "local_id, created_ns, updated_ns, strategy, instrument, side, qty, \
@@ -139,8 +151,34 @@ impl SqliteJournal {
     /// `PRAGMA quick_check`, or holds tables but no schema version;
     /// [`JournalError::NewerSchema`] if a newer program wrote it (the file is
     /// left untouched); [`JournalError::Open`] for anything else.
+    /// [`JournalError::Locked`] if another writer has it open.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteJournal> {
         let path = path.as_ref().to_path_buf();
+        let lock_path = PathBuf::from(format!("{}.lock", path.display()));
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| JournalError::Lock {
+                path: lock_path.clone(),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(JournalError::Locked {
+                    path,
+                    lock: lock_path,
+                });
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(JournalError::Lock {
+                    path: lock_path,
+                    source,
+                });
+            }
+        }
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -148,7 +186,24 @@ impl SqliteJournal {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| classify(&path, e))?;
-        Self::init(conn, path)
+        Self::init(conn, path, Access::Writer(Some(lock)))
+    }
+
+    /// Opens an existing journal for reading only (the `trade journal`
+    /// command, while the engine writes). Takes no lock and changes nothing;
+    /// the write methods of [`Journal`] fail with [`JournalError::Sqlite`].
+    ///
+    /// # Errors
+    /// As [`SqliteJournal::open`], and [`JournalError::Corrupt`] for a file
+    /// without a journal schema.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<SqliteJournal> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(&path, e))?;
+        Self::init(conn, path, Access::ReadOnly)
     }
 
     /// A journal in memory (tests, simulations): same SQL, no durability.
@@ -158,7 +213,7 @@ impl SqliteJournal {
     pub fn open_in_memory() -> Result<SqliteJournal> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| classify(&path, e))?;
-        Self::init(conn, path)
+        Self::init(conn, path, Access::Writer(None))
     }
 
     /// The file this journal lives in.
@@ -166,7 +221,8 @@ impl SqliteJournal {
         &self.path
     }
 
-    fn init(conn: Connection, path: PathBuf) -> Result<SqliteJournal> {
+    /// Only a writer may switch to WAL or create the schema.
+    fn init(conn: Connection, path: PathBuf, access: Access) -> Result<SqliteJournal> {
         let fail = |e: rusqlite::Error| classify(&path, e);
         conn.busy_timeout(Duration::from_secs(5)).map_err(fail)?;
         // Check before changing anything: a newer or foreign file must stay untouched.
@@ -211,6 +267,11 @@ impl SqliteJournal {
                 path,
                 detail: format!("{tables} tables but no schema_version: not a trade journal"),
             });
+        } else if matches!(access, Access::ReadOnly) {
+            return Err(JournalError::Corrupt {
+                path,
+                detail: "empty file: not a trade journal".to_owned(),
+            });
         } else {
             None
         };
@@ -229,6 +290,16 @@ impl SqliteJournal {
                 });
             }
         }
+        let lock = match access {
+            Access::ReadOnly => {
+                return Ok(SqliteJournal {
+                    conn,
+                    path,
+                    _lock: None,
+                });
+            }
+            Access::Writer(lock) => lock,
+        };
         // WAL: a torn write of the last transaction is discarded by checksum on
         // recovery; FULL: every commit is fsynced before the call returns.
         let mode: String = conn
@@ -244,7 +315,11 @@ impl SqliteJournal {
                 .map_err(fail)?;
             tracing::info!(path = %path.display(), version = SCHEMA_VERSION, "journal created");
         }
-        Ok(SqliteJournal { conn, path })
+        Ok(SqliteJournal {
+            conn,
+            path,
+            _lock: lock,
+        })
     }
 
     fn tx(&mut self) -> Result<Transaction<'_>> {

@@ -319,3 +319,38 @@ fn a_foreign_sqlite_file_is_not_taken_for_a_journal() {
     let err = SqliteJournal::open(&path).unwrap_err();
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
 }
+
+#[test]
+fn a_second_writer_is_refused_and_a_reader_sees_committed_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut w = SqliteJournal::open(&path).unwrap();
+    let a = w.record_intent(&intent(1, 3)).unwrap();
+    let err = SqliteJournal::open(&path).unwrap_err();
+    assert!(matches!(err, JournalError::Locked { .. }), "{err}");
+    let mut r = SqliteJournal::open_read_only(&path).unwrap();
+    assert_eq!(
+        r.order(a).unwrap().unwrap().state,
+        OrderState::PendingSubmit
+    );
+    assert!(matches!(
+        r.mark_sent(a, ts(2)),
+        Err(JournalError::Sqlite { .. })
+    ));
+    w.mark_sent(a, ts(2)).unwrap();
+    assert_eq!(r.order(a).unwrap().unwrap().state, OrderState::Sent);
+    drop(w);
+    // The lock dies with its holder.
+    SqliteJournal::open(&path).unwrap();
+}
+
+#[test]
+fn read_only_open_of_a_missing_or_empty_file_is_an_error_not_a_new_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("none.sqlite");
+    assert!(SqliteJournal::open_read_only(&path).is_err());
+    assert!(!path.exists());
+    fs::write(&path, b"").unwrap();
+    let err = SqliteJournal::open_read_only(&path).unwrap_err();
+    assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
+}
