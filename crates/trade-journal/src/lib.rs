@@ -43,7 +43,7 @@ pub struct ApplySummary {
 ///
 /// The intended order of calls for one order: [`Journal::record_intent`] →
 /// send with `orderRef = id.order_ref()` → [`Journal::mark_sent`] →
-/// [`Journal::record_broker_ack`] → [`Journal::record_state`] /
+/// [`Journal::record_broker_ack`] → [`Journal::record_status`] /
 /// [`Journal::record_execution`] / [`Journal::record_commission`].
 pub trait Journal {
     /// Allocates a new local id and journals the intent as
@@ -64,7 +64,7 @@ pub trait Journal {
 
     /// A state reported by the broker (or [`OrderState::Abandoned`] decided by
     /// an operator after reconciliation). Stale reports are logged, not applied.
-    fn record_state(
+    fn record_status(
         &mut self,
         id: LocalOrderId,
         state: OrderState,

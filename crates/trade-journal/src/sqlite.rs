@@ -604,7 +604,7 @@ impl Journal for SqliteJournal {
         Ok(change)
     }
 
-    fn record_state(
+    fn record_status(
         &mut self,
         id: LocalOrderId,
         state: OrderState,

@@ -156,18 +156,18 @@ fn stale_and_out_of_order_states_do_not_move_an_order_back() {
     let a = j.record_intent(&intent(1, 10)).unwrap();
     j.mark_sent(a, ts(2)).unwrap();
     assert_eq!(
-        j.record_state(a, OrderState::Filled, ts(3), "Filled")
+        j.record_status(a, OrderState::Filled, ts(3), "Filled")
             .unwrap(),
         StateChange::Applied
     );
     assert_eq!(
-        j.record_state(a, OrderState::Working, ts(4), "Submitted")
+        j.record_status(a, OrderState::Working, ts(4), "Submitted")
             .unwrap(),
         StateChange::Stale
     );
     assert_eq!(j.mark_sent(a, ts(5)).unwrap(), StateChange::Stale);
     assert_eq!(
-        j.record_state(a, OrderState::Cancelled, ts(6), "Cancelled")
+        j.record_status(a, OrderState::Cancelled, ts(6), "Cancelled")
             .unwrap(),
         StateChange::Stale
     );

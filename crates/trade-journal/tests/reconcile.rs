@@ -72,7 +72,7 @@ fn stale_broker_status_does_not_reopen_a_filled_order() {
         ts(2),
     )
     .unwrap();
-    j.record_state(a, OrderState::Filled, ts(3), "Filled")
+    j.record_status(a, OrderState::Filled, ts(3), "Filled")
         .unwrap();
     let view = BrokerView {
         open_orders: vec![broker_order(a, 555, "Submitted", 10, 10)],
@@ -87,7 +87,7 @@ fn broker_evidence_reopens_an_abandoned_order_and_flags_overfills_and_unknown_st
     let mut j = SqliteJournal::open_in_memory().unwrap();
     let a = j.record_intent(&intent(1, 2)).unwrap();
     let b = j.record_intent(&intent(1, 2)).unwrap();
-    j.record_state(a, OrderState::Abandoned, ts(2), "operator: not at broker")
+    j.record_status(a, OrderState::Abandoned, ts(2), "operator: not at broker")
         .unwrap();
     let view = BrokerView {
         open_orders: vec![broker_order(b, 2, "Frozen", 2, 0)],
