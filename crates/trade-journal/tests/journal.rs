@@ -354,3 +354,26 @@ fn read_only_open_of_a_missing_or_empty_file_is_an_error_not_a_new_journal() {
     let err = SqliteJournal::open_read_only(&path).unwrap_err();
     assert!(matches!(err, JournalError::Corrupt { .. }), "{err}");
 }
+
+#[test]
+fn invalid_intents_are_typed_errors_and_journal_nothing() {
+    let mut j = SqliteJournal::open_in_memory().unwrap();
+    let zero = intent(1, 0);
+    assert!(matches!(
+        j.record_intent(&zero),
+        Err(JournalError::Sqlite { .. })
+    ));
+    let huge = intent(1, u64::MAX);
+    assert!(matches!(
+        j.record_intent(&huge),
+        Err(JournalError::OutOfRange { .. })
+    ));
+    assert!(j.open_orders().unwrap().is_empty());
+    assert!(j.audit_after(0, 10).unwrap().is_empty());
+    let mut bad = exec("e1", LocalOrderId(1), 0, 1);
+    bad.qty = Qty::new(0);
+    assert!(matches!(
+        j.record_execution(&bad),
+        Err(JournalError::Sqlite { .. })
+    ));
+}
