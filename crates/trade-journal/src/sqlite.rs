@@ -179,14 +179,20 @@ impl SqliteJournal {
                 });
             }
         }
-        let conn = Connection::open_with_flags(
+        let journal = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| classify(&path, e))?;
-        Self::init(conn, path, Access::Writer(Some(lock)))
+        .map_err(|e| classify(&path, e))
+        .and_then(|conn| Self::init(conn, path, Access::Writer(Some(lock))));
+        if let Err(e) = &journal {
+            // The one line an operator needs: which file, what is wrong, and
+            // that nothing will be traded until it is fixed.
+            tracing::error!(error = %e, "journal refused; trading stays stopped");
+        }
+        journal
     }
 
     /// Opens an existing journal for reading only (the `trade journal`
