@@ -406,7 +406,6 @@ impl<'a> Run<'a> {
         self.out.equity.push(EquityRow {
             ts,
             cash: p.cash(),
-            equity: p.equity(),
             gross_exposure: p.gross_exposure(),
             net_exposure: p.net_exposure(),
         });
