@@ -151,12 +151,13 @@ struct Run<'a> {
     slots: Vec<StrategySlot>,
     /// `subscribed[i * n_strategies + s]`: strategy `s` receives bars of instrument `i`.
     subscribed: Vec<bool>,
+    /// Per strategy: it receives the bars of every instrument (the usual
+    /// case), so no per-bar lookup in `subscribed` is needed.
+    subscribed_all: Vec<bool>,
     portfolio: Portfolio,
     broker: SimBroker,
     risk: RiskState,
     seen: Vec<usize>,
-    /// Per instrument, the time of its last bar delivered (valid once `seen > 0`).
-    last_ts: Vec<Timestamp>,
     own: Vec<Vec<i64>>,
     pending: Vec<i64>,
     order_owner: Vec<u32>,
@@ -198,6 +199,9 @@ impl<'a> Run<'a> {
                 subscribed[id.index() * slots.len() + s] = true;
             }
         }
+        let subscribed_all: Vec<bool> = (0..slots.len())
+            .map(|s| (0..n).all(|i| subscribed[i * slots.len() + s]))
+            .collect();
         let total: usize = series.iter().map(Vec::len).sum();
         let n_slots = slots.len();
         Run {
@@ -206,6 +210,7 @@ impl<'a> Run<'a> {
             series,
             hours,
             subscribed,
+            subscribed_all,
             portfolio: Portfolio::new(cash, &multipliers),
             broker: SimBroker::new(
                 spec.fill.clone(),
@@ -215,7 +220,6 @@ impl<'a> Run<'a> {
             ),
             risk: RiskState::new(cash, n),
             seen: vec![0; n],
-            last_ts: vec![Timestamp::default(); n],
             own: vec![vec![0; n]; n_slots],
             pending: vec![0; n],
             order_owner: Vec::new(),
@@ -252,15 +256,14 @@ impl<'a> Run<'a> {
     fn go(&mut self, progress: Progress<'_>) -> Result<(), BacktestError> {
         let total: u64 = self.series.iter().map(|s| s.len() as u64).sum();
         {
-            let ts = self.next_instant().unwrap_or_default();
+            let ts = self.next_instant()?.unwrap_or_default();
             for s in 0..self.slots.len() {
                 self.with_strategy(s, ts, |st, ctx| st.on_start(ctx));
                 self.submit_pending(s, ts, false);
             }
         }
         let mut next_report = 1u64 << 16;
-        while let Some(ts) = self.next_instant() {
-            self.check_order(ts)?;
+        while let Some(ts) = self.next_instant()? {
             self.instant(ts);
             if self.out.bars >= next_report {
                 progress(self.out.bars, total);
@@ -274,34 +277,51 @@ impl<'a> Run<'a> {
     /// Every bar of the instant belongs to its series and comes strictly
     /// after the previous bar of that series. Checked here, on data the
     /// loop reads anyway, instead of in a separate pass over all bars.
-    #[inline]
+    #[inline(never)]
     fn check_order(&self, ts: Timestamp) -> Result<(), BacktestError> {
         for &(i, bar) in &self.group {
             let k = self.seen[i];
-            let symbol = || self.instruments[i].symbol.to_string();
-            if bar.instrument.index() != i {
-                return Err(BacktestError::WrongInstrument {
-                    symbol: symbol(),
-                    found: bar.instrument.0,
-                });
-            }
-            if k > 0 && self.last_ts[i] >= ts {
-                return Err(BacktestError::Unsorted {
-                    symbol: symbol(),
-                    index: k,
-                    ts,
-                });
+            if bar.instrument.index() != i || k > 0 && self.series[i][k - 1].ts >= ts {
+                return Err(self.order_error(i, k, bar));
             }
         }
         Ok(())
     }
 
-    /// The next instant and, in `self.group`, the instruments with a bar then.
+    /// The error for bar `k` of series `i`, found out of order or of another
+    /// instrument.
+    #[cold]
+    #[inline(never)]
+    fn order_error(&self, i: usize, k: usize, bar: &Bar) -> BacktestError {
+        let symbol = self.instruments[i].symbol.to_string();
+        if bar.instrument.index() != i {
+            BacktestError::WrongInstrument {
+                symbol,
+                found: bar.instrument.0,
+            }
+        } else {
+            BacktestError::Unsorted {
+                symbol,
+                index: k,
+                ts: bar.ts,
+            }
+        }
+    }
+
+    /// The next instant and, in `self.group`, the instruments with a bar
+    /// then, their order checked ([`Run::check_order`]).
     #[inline(always)]
-    fn next_instant(&mut self) -> Option<Timestamp> {
+    fn next_instant(&mut self) -> Result<Option<Timestamp>, BacktestError> {
         if let [series] = self.series {
-            // One instrument: no merge needed; `group` is [(0, next bar)].
-            let b = series.get(self.seen[0])?;
+            // One instrument: no merge needed; `group` is [(0, next bar)],
+            // and the order check looks at that bar and the one before it.
+            let k = self.seen[0];
+            let Some(b) = series.get(k) else {
+                return Ok(None);
+            };
+            if b.instrument.0 != 0 || k > 0 && series[k - 1].ts >= b.ts {
+                return Err(self.order_error(0, k, b));
+            }
             match self.group.as_mut_slice() {
                 [(_, bar)] => *bar = b,
                 _ => {
@@ -309,9 +329,12 @@ impl<'a> Run<'a> {
                     self.group.push((0, b));
                 }
             }
-            return Some(b.ts);
+            return Ok(Some(b.ts));
         }
-        self.merge_next()
+        match self.merge_next() {
+            Some(ts) => self.check_order(ts).map(|()| Some(ts)),
+            None => Ok(None),
+        }
     }
 
     /// [`Run::next_instant`] over several series: the earliest next bar
@@ -370,10 +393,10 @@ impl<'a> Run<'a> {
         for &(i, bar) in &self.group {
             self.portfolio.mark(bar.instrument, bar.close);
             self.seen[i] += 1;
-            self.last_ts[i] = bar.ts;
-            if self.track_touched {
-                self.touched.push(bar.instrument);
-            }
+        }
+        if self.track_touched {
+            self.touched
+                .extend(self.group.iter().map(|&(_, bar)| bar.instrument));
         }
         self.out.bars += self.group.len() as u64;
         if busy {
@@ -388,8 +411,10 @@ impl<'a> Run<'a> {
         if self.kill_checks {
             self.check_kill_switch(ts);
         }
+        // Strategies change neither the executions nor the closed orders.
+        let has_events = !self.events.is_empty();
         for s in 0..self.slots.len() {
-            self.run_strategy(s, ts);
+            self.run_strategy(s, ts, has_events);
             if !self.cancels.is_empty() || !self.intents.is_empty() {
                 self.submit_pending(s, ts, in_session);
             }
@@ -406,7 +431,6 @@ impl<'a> Run<'a> {
         self.out.equity.push(EquityRow {
             ts,
             cash: p.cash(),
-            equity: p.equity(),
             gross_exposure: p.gross_exposure(),
             net_exposure: p.net_exposure(),
         });
@@ -592,11 +616,17 @@ impl<'a> Run<'a> {
         f(slot.strategy.as_mut(), &mut ctx);
     }
 
-    fn run_strategy(&mut self, s: usize, ts: Timestamp) {
+    /// Tells strategy `s` the instant's events (`has_events`: whether
+    /// `self.events` holds any, computed once for all strategies) and bars.
+    fn run_strategy(&mut self, s: usize, ts: Timestamp, has_events: bool) {
         let s32 = s as u32;
         let ns = self.slots.len();
-        let has_events = !self.events.is_empty();
-        let subscribed = self.group.iter().any(|&(i, _)| self.subscribed[i * ns + s]);
+        let all = self.subscribed_all[s];
+        let subscribed = if all {
+            !self.group.is_empty()
+        } else {
+            self.group.iter().any(|&(i, _)| self.subscribed[i * ns + s])
+        };
         if !subscribed && !has_events {
             return;
         }
@@ -632,7 +662,7 @@ impl<'a> Run<'a> {
         }
         if subscribed {
             for &(i, bar) in &self.group {
-                if sub[i * ns + s] {
+                if all || sub[i * ns + s] {
                     slot.strategy.on_bar(&mut ctx, bar);
                 }
             }
@@ -815,6 +845,15 @@ mod tests {
             BacktestError::WrongInstrument {
                 symbol: "AAA".into(),
                 found: 1,
+            }
+        );
+        // The same in the merge of several series.
+        let s = vec![vec![bar(0, 60), bar(0, 120)], vec![bar(1, 60), bar(0, 120)]];
+        assert_eq!(
+            run(&s).unwrap_err(),
+            BacktestError::WrongInstrument {
+                symbol: "BBB".into(),
+                found: 0,
             }
         );
     }

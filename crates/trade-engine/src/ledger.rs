@@ -19,18 +19,33 @@ pub struct FillRow {
 }
 
 /// Account state at the end of one instant (one row per distinct bar time).
+///
+/// Equity is not stored: it is always cash plus net exposure (see
+/// [`EquityRow::equity`]), and leaving it out makes the row 32 bytes. A run
+/// keeps one row per bar, so the ledger's size is what a long intraday run
+/// pays first-touching fresh memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EquityRow {
     /// Instant.
     pub ts: Timestamp,
     /// Cash.
     pub cash: Money,
-    /// Cash plus marked positions.
-    pub equity: Money,
     /// Sum of absolute position values.
     pub gross_exposure: Money,
     /// Signed sum of position values.
     pub net_exposure: Money,
+}
+
+impl EquityRow {
+    /// Cash plus marked positions.
+    ///
+    /// # Panics
+    /// If the sum overflows `Money` (a row the engine built never does: its
+    /// portfolio computed the same sum).
+    #[inline]
+    pub fn equity(&self) -> Money {
+        self.cash + self.net_exposure
+    }
 }
 
 /// A position after it changed (one row per execution).

@@ -274,7 +274,7 @@ fn check(case: &Case, r: &BacktestResult) {
         .map(|f| f.fill.qty.signed() * f.fill.side.sign())
         .sum();
     assert_eq!(signed, position, "{name}: fills add up to the position");
-    let equity = cents(last.equity, "final equity");
+    let equity = cents(last.equity(), "final equity");
     assert!(
         equity == case.final_value,
         "{name}: final equity: engine {equity}, backtrader {}",

@@ -65,7 +65,6 @@ fn result(times: &[Timestamp]) -> (BacktestResult, Vec<(Timestamp, Price)>) {
         equity.push(EquityRow {
             ts: t,
             cash,
-            equity: cash + pos,
             gross_exposure: pos,
             net_exposure: pos,
         });

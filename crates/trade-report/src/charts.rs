@@ -138,7 +138,7 @@ fn equity_lines(equity: &[EquityRow], initial: Money) -> (Line, Line) {
         let (mut d_lo, mut d_hi) = ((f64::INFINITY, start), (f64::NEG_INFINITY, start));
         for (k, r) in equity[start..end].iter().enumerate() {
             let i = start + k;
-            let raw = r.equity.raw();
+            let raw = r.equity().raw();
             if raw < e_lo.0 {
                 e_lo = (raw, i);
             }
@@ -199,7 +199,7 @@ fn equity_lines(equity: &[EquityRow], initial: Money) -> (Line, Line) {
     let x = |i: usize| x_of(equity[i].ts);
     (
         eq.into_iter()
-            .map(|i| (x(i), equity[i].equity.to_f64()))
+            .map(|i| (x(i), equity[i].equity().to_f64()))
             .collect(),
         dd.into_iter().map(|(i, d)| (x(i), d * 100.0)).collect(),
     )
@@ -207,7 +207,7 @@ fn equity_lines(equity: &[EquityRow], initial: Money) -> (Line, Line) {
 
 /// The drawdown of the first row against the initial cash.
 fn first_drawdown(equity: &[EquityRow], initial: Money) -> f64 {
-    let e = equity[0].equity.raw() as f64;
+    let e = equity[0].equity().raw() as f64;
     let peak = (initial.raw().max(1) as f64).max(e);
     e / peak - 1.0
 }
@@ -652,8 +652,7 @@ mod tests {
                 e *= 1.0 + 0.002 * ((s % 1000) as f64 / 1000.0 - 0.5);
                 EquityRow {
                     ts: Timestamp::from_secs(1_600_000_000 + i * 60),
-                    cash: Money::ZERO,
-                    equity: Money::from_f64((e * 100.0).round() / 100.0).unwrap(),
+                    cash: Money::from_f64((e * 100.0).round() / 100.0).unwrap(),
                     gross_exposure: Money::ZERO,
                     net_exposure: Money::ZERO,
                 }
@@ -661,10 +660,10 @@ mod tests {
             .collect();
         let initial = Money::from_dollars(1_000_000);
         let (eq, dd) = equity_lines(&rows, initial);
-        let want = bucket_extremes(rows.len(), MAX_POINTS, |i| rows[i].equity.to_f64());
+        let want = bucket_extremes(rows.len(), MAX_POINTS, |i| rows[i].equity().to_f64());
         let want: Vec<(f64, f64)> = want
             .iter()
-            .map(|&i| (x_of(rows[i].ts), rows[i].equity.to_f64()))
+            .map(|&i| (x_of(rows[i].ts), rows[i].equity().to_f64()))
             .collect();
         assert_eq!(eq, want);
         assert!(dd.len() <= MAX_POINTS + 2);
@@ -673,8 +672,8 @@ mod tests {
         let deepest = rows
             .iter()
             .map(|r| {
-                peak = peak.max(r.equity.to_f64());
-                (r.equity.to_f64() / peak - 1.0) * 100.0
+                peak = peak.max(r.equity().to_f64());
+                (r.equity().to_f64() / peak - 1.0) * 100.0
             })
             .fold(0.0, f64::min);
         let got = dd.iter().map(|p| p.1).fold(0.0, f64::min);
@@ -698,8 +697,7 @@ mod tests {
             .enumerate()
             .map(|(i, &e)| EquityRow {
                 ts: Timestamp::from_secs(i as i64 * 86_400),
-                cash: Money::ZERO,
-                equity: Money::from_f64(e).unwrap(),
+                cash: Money::from_f64(e).unwrap(),
                 gross_exposure: Money::ZERO,
                 net_exposure: Money::ZERO,
             })

@@ -668,7 +668,14 @@ pub(crate) fn write_equity(
             Ok(match col {
                 0 => ts_col(rows.iter().map(|r| r.ts)),
                 1 => dec_col("equity.cash", rows.iter().map(|r| r.cash.raw()))?,
-                2 => dec_col("equity.equity", rows.iter().map(|r| r.equity.raw()))?,
+                // Not stored in the row: cash plus net exposure. Saturating,
+                // so a sum beyond i64 is reported as out of the column's range
+                // rather than panicking.
+                2 => dec_col(
+                    "equity.equity",
+                    rows.iter()
+                        .map(|r| r.cash.raw().saturating_add(r.net_exposure.raw())),
+                )?,
                 3 => dec_col(
                     "equity.gross_exposure",
                     rows.iter().map(|r| r.gross_exposure.raw()),
@@ -1122,10 +1129,26 @@ pub fn read_equity(dir: &Path) -> Result<Vec<EquityRow>, ReportError> {
         let equity = c.money("equity")?;
         let gross = c.money("gross_exposure")?;
         let net = c.money("net_exposure")?;
+        // The row keeps no equity of its own: a file whose equity column is
+        // not cash plus net exposure was not written by this crate.
+        if let Some(i) = (0..ts.len())
+            .find(|&i| cash[i].raw().checked_add(net[i].raw()) != Some(equity[i].raw()))
+        {
+            return Err(ReportError::Schema {
+                path: c.path.to_path_buf(),
+                message: format!(
+                    "row {} (ts {}): equity {} is not cash {} plus net_exposure {}",
+                    out.len() + i,
+                    ts[i],
+                    equity[i],
+                    cash[i],
+                    net[i]
+                ),
+            });
+        }
         out.extend((0..ts.len()).map(|i| EquityRow {
             ts: ts[i],
             cash: cash[i],
-            equity: equity[i],
             gross_exposure: gross[i],
             net_exposure: net[i],
         }));
@@ -1267,4 +1290,46 @@ pub fn read_all(dir: &Path) -> Result<Ledgers<'static>, ReportError> {
         risk_events: read_risk_events(dir)?,
         benchmark: read_benchmark(dir)?,
     })
+}
+
+#[cfg(test)]
+mod equity_column_tests {
+    use super::*;
+    use crate::tests::TestDir;
+    use trade_core::{Money, Timestamp};
+
+    /// `equity.parquet` written by hand with an equity column one unit
+    /// (10^-8 dollar) away from cash plus net exposure in its second row.
+    fn write_inconsistent(dir: &Path) {
+        let ts = [Timestamp::from_secs(60), Timestamp::from_secs(120)];
+        let cash = [
+            Money::from_dollars(1_000).raw(),
+            Money::from_dollars(400).raw(),
+        ];
+        let net = [0, Money::from_dollars(600).raw()];
+        let equity = [cash[0] + net[0], cash[1] + net[1] + 1];
+        write_table(dir, &EQUITY, 2, 1, Vec::new(), &|| {}, &|col, _| {
+            Ok(match col {
+                0 => ts_col(ts.iter().copied()),
+                1 => dec_col("equity.cash", cash.iter().copied())?,
+                2 => dec_col("equity.equity", equity.iter().copied())?,
+                3 => dec_col("equity.gross_exposure", net.iter().copied())?,
+                4 => dec_col("equity.net_exposure", net.iter().copied())?,
+                _ => return Err(no_such_column(&EQUITY, col)),
+            })
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn an_equity_column_that_is_not_cash_plus_net_exposure_is_refused() {
+        let dir = TestDir::new("eqcol");
+        write_inconsistent(&dir.0);
+        let err = read_equity(&dir.0).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, ReportError::Schema { .. }) && msg.contains("row 1"),
+            "{msg}"
+        );
+    }
 }

@@ -58,14 +58,15 @@ impl DailySeries {
     ) -> Self {
         let initial = initial.to_f64();
         // Resample the exact amounts; convert only the daily values.
-        let days: Vec<DailyPoint<f64>> = last_per_ny_date(equity.iter().map(|r| (r.ts, r.equity)))
-            .into_iter()
-            .map(|d| DailyPoint {
-                date: d.date,
-                ts: d.ts,
-                value: d.value.to_f64(),
-            })
-            .collect();
+        let days: Vec<DailyPoint<f64>> =
+            last_per_ny_date(equity.iter().map(|r| (r.ts, r.equity())))
+                .into_iter()
+                .map(|d| DailyPoint {
+                    date: d.date,
+                    ts: d.ts,
+                    value: d.value.to_f64(),
+                })
+                .collect();
         let mut levels = Vec::with_capacity(days.len() + 1);
         levels.push(initial);
         levels.extend(days.iter().map(|d| d.value));
@@ -167,7 +168,6 @@ mod tests {
         EquityRow {
             ts: ts(t),
             cash: Money::from_dollars(equity),
-            equity: Money::from_dollars(equity),
             gross_exposure: Money::ZERO,
             net_exposure: Money::ZERO,
         }

@@ -407,7 +407,7 @@ fn chunked_exposure(rows: &[trade_engine::ledger::EquityRow]) -> trade_metrics::
         equity.clear();
         // Only ratios matter: raw 10^-8 units need no scaling.
         gross.extend(block.iter().map(|e| e.gross_exposure.raw() as f64));
-        equity.extend(block.iter().map(|e| e.equity.raw() as f64));
+        equity.extend(block.iter().map(|e| e.equity().raw() as f64));
         let e = exposure(&gross, &equity);
         if e.n_periods > 0 {
             n += e.n_periods;
@@ -433,7 +433,7 @@ impl Summary {
     ) -> Summary {
         let r = input.result;
         let cfg = input.metrics_config;
-        let final_equity = ledgers.equity.last().map_or(r.initial_cash, |e| e.equity);
+        let final_equity = ledgers.equity.last().map_or(r.initial_cash, |e| e.equity());
         let strategy = return_metrics(&series.returns, &cfg);
         let bench = series.benchmark.as_ref();
         let bench_perf = bench.map(|b| {

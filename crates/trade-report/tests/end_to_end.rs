@@ -209,7 +209,7 @@ fn backtest_to_run_folder_and_back() {
     let dir = write_run(&root, &input).unwrap();
 
     let summary = Summary::read(&dir).unwrap();
-    assert_eq!(summary.final_equity, result.equity.last().unwrap().equity);
+    assert_eq!(summary.final_equity, result.equity.last().unwrap().equity());
     assert_eq!(summary.initial_equity, Money::from_dollars(100_000));
     assert_eq!(summary.trades.count, result.trades.len());
     assert_eq!(summary.period.sessions, days.len());

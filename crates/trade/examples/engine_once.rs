@@ -44,7 +44,7 @@ fn main() -> anyhow::Result<()> {
         &mut |_, _| {},
     )?;
     let dt = t.elapsed();
-    let last = r.equity.last().map(|e| e.equity.to_string());
+    let last = r.equity.last().map(|e| e.equity().to_string());
     println!(
         "{which}: {} bars, {} fills, {} orders, final equity {last:?}, {:.1} ms",
         r.bars,

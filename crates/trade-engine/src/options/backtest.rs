@@ -412,7 +412,6 @@ impl Desk<'_> {
         self.equity.push(EquityRow {
             ts,
             cash: self.portfolio.cash(),
-            equity: self.portfolio.equity(),
             gross_exposure: self.portfolio.gross_exposure(),
             net_exposure: self.portfolio.net_exposure(),
         });

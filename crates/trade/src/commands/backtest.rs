@@ -94,7 +94,7 @@ pub fn render_summary(s: &Value, out: &pipeline::RunOutcome) -> anyhow::Result<S
         out.result.trades.len()
     )?;
     let eq0 = out.result.initial_cash;
-    let eq1 = out.result.equity.last().map(|e| e.equity).unwrap_or(eq0);
+    let eq1 = out.result.equity.last().map(|e| e.equity()).unwrap_or(eq0);
     writeln!(o, "equity {} -> {}\n", eq0.round_cents(), eq1.round_cents())?;
     o.push_str(&table::render(
         &["metric", "strategy", "benchmark"],

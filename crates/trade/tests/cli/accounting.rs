@@ -65,7 +65,7 @@ fn check_with(example: &str, sets: &[&str], edit: impl Fn(String) -> String) -> 
         })
         .sum();
     assert_eq!(
-        last.equity,
+        last.equity(),
         cash + marked,
         "{example}: equity != cash + marked positions"
     );
@@ -97,7 +97,7 @@ fn check_with(example: &str, sets: &[&str], edit: impl Fn(String) -> String) -> 
             .unwrap()
             .parse::<Money>()
             .unwrap(),
-        last.equity
+        last.equity()
     );
     out.result
 }
