@@ -49,11 +49,7 @@ pub fn run(args: &GatewaySimArgs) -> anyhow::Result<String> {
         },
         ..SimConfig::default()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let rt = super::shutdown::runtime()?;
     rt.block_on(async {
         let addr = format!("127.0.0.1:{}", args.port);
         let sim = GatewaySim::bind(&addr)

@@ -24,11 +24,7 @@ pub struct ServeArgs {
 /// # Errors
 /// The runs folder is missing or the address is taken.
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let rt = super::shutdown::runtime()?;
     rt.block_on(async {
         let handle = Server::bind(args.http, &args.runs)
             .await

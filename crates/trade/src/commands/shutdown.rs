@@ -1,4 +1,20 @@
-//! Clean stops for the long-running commands (`gateway-sim`, `serve`).
+//! The async runtime and clean stops of the long-running commands
+//! (`gateway-sim`, `serve`).
+
+use anyhow::Context as _;
+
+/// A two-worker runtime: the machine has two cores, and these commands are
+/// I/O-bound servers.
+///
+/// # Errors
+/// The runtime cannot start (threads or the I/O driver).
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
 
 /// SIGINT/SIGTERM, installed before the process announces that it is
 /// listening, so a supervisor that signals right after the announcement is
