@@ -71,6 +71,7 @@ fn bench(c: &mut Criterion) {
             contracts: Qty::new(1),
             max_open: 3,
             concession: Price::from_cents(10),
+            concession_fraction: 0.0,
         },
     };
     let spy = Symbol::new("SPY").expect("symbol");

@@ -78,6 +78,7 @@ fn spec() -> OptionsSpec {
             contracts: Qty::new(1),
             max_open: 3,
             concession: Price::from_cents(10),
+            concession_fraction: 0.0,
         },
     }
 }
@@ -247,9 +248,10 @@ fn real_chains_trade_at_real_quotes() {
     spec.strategy.entry.window_end = Time::constant(23, 59, 0, 0);
     spec.strategy.max_open = 1;
     spec.limits.default_beta = Some(1.0);
-    // SPX legs were quoted a dollar or more wide in 2011: concede enough to
-    // reach halfway to natural.
-    spec.strategy.concession = Price::from_cents(200);
+    // SPX legs were quoted a dollar or more wide in 2011: a fixed 10-cent
+    // concession never fills; conceding half the way to natural (what the
+    // simulated market requires) does.
+    spec.strategy.concession_fraction = 0.5;
     let quotes = loaded.snapshots.clone();
     let mut source = RecordedChains::new(loaded.snapshots, None, "iVolatility SPX".into());
     let spx = Instrument::etf(Symbol::new("SPX").unwrap());

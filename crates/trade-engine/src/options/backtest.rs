@@ -154,9 +154,13 @@ pub struct OptionsStrategy {
     pub contracts: Qty,
     /// Most structures open at once.
     pub max_open: usize,
-    /// How far below the mid credit (above the mid debit) the opening limit
-    /// goes.
+    /// How far below the mid credit (above the mid debit) a limit goes, at
+    /// least.
     pub concession: Price,
+    /// How far, as a fraction of the distance from mid to natural, a limit
+    /// goes at least (0.5 meets a market that fills halfway): scales with
+    /// the spreads, where `concession` does not.
+    pub concession_fraction: f64,
 }
 
 /// The product's contract terms.
@@ -578,29 +582,9 @@ impl Desk<'_> {
             .collect();
         // Closing pays up with urgency: near the mid normally, natural when
         // it must go now.
-        let natural: i64 = legs
-            .iter()
-            .zip(&quotes)
-            .map(|(l, q)| {
-                i64::from(l.ratio)
-                    * if l.ratio > 0 {
-                        q.ask.raw()
-                    } else {
-                        q.bid.raw()
-                    }
-            })
-            .sum();
-        let mid: i64 = legs
-            .iter()
-            .zip(&quotes)
-            .map(|(l, q)| i64::from(l.ratio) * ((q.bid.raw() + q.ask.raw()) / 2))
-            .sum();
         let limit = match urgency {
-            Urgency::High | Urgency::Immediate => Price::from_raw(natural),
-            _ => Price::from_raw(mid)
-                .checked_add(self.spec.strategy.concession)
-                .unwrap_or(Price::from_raw(natural))
-                .round_to_tick(self.spec.contract.tick, trade_core::TickRounding::Up),
+            Urgency::High | Urgency::Immediate => natural_net(&legs, &quotes),
+            _ => self.limit_price(&legs, &quotes),
         };
         let qty = pos.structure.quantity();
         let out = match_combo(
@@ -873,6 +857,18 @@ impl Desk<'_> {
         i.checked_sub(1).map(|i| closes[i].1)
     }
 
+    /// A working limit: the mid plus the larger of the fixed concession and
+    /// the fractional one, on the tick against us, never beyond natural.
+    fn limit_price(&self, legs: &[ComboLeg], quotes: &[LegQuote]) -> Price {
+        let st = &self.spec.strategy;
+        let (mid, natural) = (mid_net(legs, quotes), natural_net(legs, quotes));
+        let fractional = ((natural.raw() - mid.raw()) as f64 * st.concession_fraction) as i64;
+        let give = st.concession.raw().max(fractional);
+        let limit = Price::from_raw(mid.raw().saturating_add(give))
+            .round_to_tick(self.spec.contract.tick, trade_core::TickRounding::Up);
+        limit.min(natural)
+    }
+
     /// Cash not tied up by open structures' maximum losses.
     fn buying_power(&self) -> Money {
         let tied: Money = self
@@ -988,13 +984,7 @@ impl Desk<'_> {
                 ask: q.ask,
             })
             .collect();
-        let Ok(mid_net) = built.structure.combo_price(&mids) else {
-            return;
-        };
-        let limit = mid_net
-            .checked_add(st.concession)
-            .unwrap_or(mid_net)
-            .round_to_tick(self.spec.contract.tick, trade_core::TickRounding::Up);
+        let limit = self.limit_price(&legs, &quotes);
         let qty = built.structure.quantity();
         let out = match_combo(
             &legs,
@@ -1227,6 +1217,34 @@ impl Desk<'_> {
         };
         (result, self.ledger, self.instruments)
     }
+}
+
+/// The net of buying every long leg at its ask and selling every short leg
+/// at its bid (debit positive).
+fn natural_net(legs: &[ComboLeg], quotes: &[LegQuote]) -> Price {
+    Price::from_raw(
+        legs.iter()
+            .zip(quotes)
+            .map(|(l, q)| {
+                i64::from(l.ratio)
+                    * if l.ratio > 0 {
+                        q.ask.raw()
+                    } else {
+                        q.bid.raw()
+                    }
+            })
+            .sum(),
+    )
+}
+
+/// The net at the legs' mids (debit positive).
+fn mid_net(legs: &[ComboLeg], quotes: &[LegQuote]) -> Price {
+    Price::from_raw(
+        legs.iter()
+            .zip(quotes)
+            .map(|(l, q)| i64::from(l.ratio) * ((q.bid.raw() + q.ask.raw()) / 2))
+            .sum(),
+    )
 }
 
 /// The chain key of a contract.

@@ -10,7 +10,8 @@
 //! target_dte = 45             # calendar days; the nearest listed expiry the bucket accepts
 //! contracts = 1
 //! max_open = 3
-//! concession = 0.10           # below the mid credit (above the mid debit)
+//! concession = 0.10           # below the mid credit (above the mid debit), at least
+//! concession_fraction = 0.5   # ... or this share of the way from mid to natural, if more
 //! chains = "synthetic"        # or "file" with chain_file and chain_format
 //! vix = "../data/vix/VIX_History_cboe.csv"
 //!
@@ -78,6 +79,8 @@ struct OptionsSection {
     max_open: usize,
     #[serde(default)]
     concession: Price,
+    #[serde(default)]
+    concession_fraction: f64,
     chains: Chains,
     #[serde(default)]
     vix: Option<PathBuf>,
@@ -200,6 +203,12 @@ pub fn plan(source: &Path, base: &Path, table: &toml::Table) -> Result<OptionsPl
             "options.contracts and options.max_open must be at least 1".into(),
         ));
     }
+    if !(s.concession_fraction.is_finite() && (0.0..=1.0).contains(&s.concession_fraction)) {
+        return Err(e(format!(
+            "options.concession_fraction must be in [0, 1] (of the way from mid to natural), got {}",
+            s.concession_fraction
+        )));
+    }
     if s.concession < Price::ZERO {
         return Err(e(format!(
             "options.concession must be >= 0, got {}",
@@ -303,6 +312,7 @@ pub fn plan(source: &Path, base: &Path, table: &toml::Table) -> Result<OptionsPl
             contracts: Qty::new(s.contracts),
             max_open: s.max_open,
             concession: s.concession,
+            concession_fraction: s.concession_fraction,
         },
     };
     Ok(OptionsPlan {

@@ -377,6 +377,11 @@ fn options_config_errors_name_the_key() {
             "options.vix: synthetic chains need a VIX history file",
         ),
         (
+            "concession = 0.10",
+            "concession = 0.10\nconcession_fraction = 2.0",
+            "options.concession_fraction must be in [0, 1]",
+        ),
+        (
             "max_abs_delta = 200.0",
             "max_abs_delta = 200.0\nbenchmark = \"QQQ\"",
             "options.limits.betas: no beta for SPY",
