@@ -332,3 +332,31 @@ fn dte_roll_closes_and_reopens_later() {
     }
     assert!(reopened >= 2, "only {reopened} rolls reopened");
 }
+
+/// The vega limit counts the open structures' vega, not only the
+/// candidate's: with room for about one condor's vega, a second never opens
+/// although `max_open` allows three, and the refusals name the vega limit.
+#[test]
+fn vega_limit_counts_open_positions() {
+    let mut s = spec();
+    // One condor here carries about -$11 of vega per vol point.
+    s.limits.max_abs_vega = Some(15.0);
+    let bars = spy_bars(ts(2015, 1, 1), ts(2015, 12, 31));
+    let spy = Symbol::new("SPY").unwrap();
+    let generator = ChainGenerator::new(spy.clone(), SynthConfig::default()).expect("generator");
+    let vix = VixSeries::load(&repo("data/vix/VIX_History_cboe.csv")).expect("VIX");
+    let mut source = SyntheticChains::new(generator, vix, "VIX".into());
+    let (_, ledger, _) =
+        run_options_backtest(&s, Instrument::etf(spy), &bars, &mut source).expect("backtest");
+    assert!(!ledger.positions.is_empty());
+    let most_open = ledger.greeks.iter().map(|g| g.open_positions).max().unwrap();
+    assert_eq!(most_open, 1, "vega limit let {most_open} condors open");
+    assert!(ledger.greeks.iter().all(|g| g.vega.abs() <= 15.0 + 1e-9 || g.open_positions <= 1));
+    assert!(
+        ledger
+            .refusals
+            .iter()
+            .any(|r| r.check == "greeks_limits" && r.reason.contains("vega")),
+        "no vega refusal"
+    );
+}

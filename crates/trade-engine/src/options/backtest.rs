@@ -260,6 +260,8 @@ struct OpenPosition {
     entry: EntrySnapshot,
     state: ExitState,
     marks: Vec<LegMark>,
+    /// Per-unit Greeks of each leg at its last mark, in step with `marks`.
+    greeks: Vec<Greeks>,
     record: usize,
     realized: Money,
 }
@@ -271,7 +273,6 @@ struct Desk<'a> {
     underlying: Symbol,
     instruments: Vec<Instrument>,
     contracts: BTreeMap<ContractKey, InstrumentId>,
-    terms: Vec<Option<OptionTerms>>,
     portfolio: Portfolio,
     open: Vec<OpenPosition>,
     next_position: u64,
@@ -314,7 +315,6 @@ pub fn run_options_backtest(
         portfolio: Portfolio::new(spec.initial_cash, &[underlying.multiplier]),
         instruments: vec![underlying],
         contracts: BTreeMap::new(),
-        terms: vec![None],
         open: Vec::new(),
         next_position: 1,
         next_order: 1,
@@ -412,7 +412,7 @@ impl Desk<'_> {
             let days = self.spec.strategy.target_dte;
             self.entry(chain, date, vix, DteTarget::CalendarDays(days));
         }
-        self.record_greeks(ts, bar.close, chain.as_ref());
+        self.record_greeks(ts, bar.close);
         self.equity.push(EquityRow {
             ts,
             cash: self.portfolio.cash(),
@@ -462,19 +462,20 @@ impl Desk<'_> {
         .ok()
     }
 
-    fn leg_mark(&self, chain: &ChainSnapshot, terms: &OptionTerms) -> Option<LegMark> {
-        let key = key_of(terms);
-        let q = chain.quote(&key)?;
+    /// A leg's quote and per-unit Greeks in `chain`; `None` when the chain
+    /// has no usable quote for it.
+    fn leg_mark(&self, chain: &ChainSnapshot, terms: &OptionTerms) -> Option<(LegMark, Greeks)> {
+        let q = chain.quote(&key_of(terms))?;
         let years = expiry_years(chain.ts(), terms.expiry);
         let g = self.leg_greeks(q, chain.underlying_price(), years)?;
-        let iv = q.iv.unwrap_or(0.0);
-        Some(LegMark {
+        let mark = LegMark {
             bid: q.bid,
             ask: q.ask,
             delta: g.delta,
             gamma: g.gamma,
-            iv,
-        })
+            iv: q.iv.unwrap_or(0.0),
+        };
+        Some((mark, g))
     }
 
     fn mark(&mut self, chain: &ChainSnapshot) {
@@ -482,8 +483,9 @@ impl Desk<'_> {
             for l in 0..self.open[p].legs.len() {
                 let terms = self.open[p].structure.legs()[l].terms.clone();
                 match self.leg_mark(chain, &terms) {
-                    Some(m) => {
+                    Some((m, g)) => {
                         self.open[p].marks[l] = m;
+                        self.open[p].greeks[l] = g;
                         self.portfolio.mark(self.open[p].legs[l], m.mid());
                     }
                     None => self.ledger.quotes.stale_marks += 1,
@@ -819,16 +821,6 @@ impl Desk<'_> {
     }
 
     fn position_risk(&self, p: &OpenPosition, spot: Price) -> Option<PositionRisk> {
-        let greeks: Vec<Greeks> = p
-            .marks
-            .iter()
-            .map(|m| Greeks {
-                price: m.mid().to_f64(),
-                delta: m.delta,
-                gamma: m.gamma,
-                ..Greeks::default()
-            })
-            .collect();
         let unrealized: Money = p
             .legs
             .iter()
@@ -842,7 +834,7 @@ impl Desk<'_> {
             p.id,
             &p.structure,
             &p.entry.leg_prices,
-            &greeks,
+            &p.greeks,
             spot,
             unrealized,
         )
@@ -942,19 +934,17 @@ impl Desk<'_> {
             return self.refuse(ts, "build", "the structure's loss is unbounded".into());
         };
         let id = StructureId(self.next_position);
-        let leg_greeks: Vec<Greeks> = built
+        // The builder only picks quotes with Greeks, so every leg has a mark.
+        let Some((marks, leg_greeks)): Option<(Vec<LegMark>, Vec<Greeks>)> = built
             .structure
             .legs()
             .iter()
-            .map(|l| {
-                chain
-                    .quote(&key_of(&l.terms))
-                    .and_then(|q| {
-                        self.leg_greeks(q, chain.underlying_price(), expiry_years(ts, expiry))
-                    })
-                    .unwrap_or_default()
-            })
-            .collect();
+            .map(|l| self.leg_mark(chain, &l.terms))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.into_iter().unzip())
+        else {
+            return self.refuse(ts, "build", "a chosen leg has no quote with Greeks".into());
+        };
         let spot = chain.underlying_price();
         let book = self.risk_book(spot, ts);
         let candidate =
@@ -1066,34 +1056,7 @@ impl Desk<'_> {
                 .collect(),
         };
         self.ledger.positions.push(record);
-        let marks = built
-            .quotes
-            .iter()
-            .zip(&leg_greeks)
-            .map(|(q, g)| LegMark {
-                bid: q.bid,
-                ask: q.ask,
-                delta: g.delta,
-                gamma: g.gamma,
-                iv: 0.0,
-            })
-            .collect::<Vec<_>>();
-        let leg_ivs = built
-            .structure
-            .legs()
-            .iter()
-            .map(|l| {
-                chain
-                    .quote(&key_of(&l.terms))
-                    .and_then(|q| q.iv)
-                    .unwrap_or(0.0)
-            })
-            .collect::<Vec<_>>();
-        let marks = marks
-            .into_iter()
-            .zip(&leg_ivs)
-            .map(|(m, iv)| LegMark { iv: *iv, ..m })
-            .collect();
+        let leg_ivs = marks.iter().map(|m| m.iv).collect();
         for (i, &inst) in legs.iter().map(|l| &l.instrument).enumerate() {
             self.portfolio.mark(inst, built.quotes[i].mid());
         }
@@ -1109,6 +1072,7 @@ impl Desk<'_> {
             structure: built.structure,
             state: ExitState::default(),
             marks,
+            greeks: leg_greeks,
             record: self.ledger.positions.len() - 1,
             realized,
         });
@@ -1159,12 +1123,11 @@ impl Desk<'_> {
             tick_size: self.spec.contract.tick,
             multiplier: self.spec.contract.multiplier,
         });
-        self.terms.push(Some(terms.clone()));
         self.contracts.insert(key, id);
         id
     }
 
-    fn record_greeks(&mut self, ts: Timestamp, spot: Price, chain: Option<&ChainSnapshot>) {
+    fn record_greeks(&mut self, ts: Timestamp, spot: Price) {
         let m = f64::from(self.spec.contract.multiplier);
         let mut row = GreeksRow {
             ts,
@@ -1178,19 +1141,12 @@ impl Desk<'_> {
         };
         for p in &self.open {
             let q = p.structure.quantity().get() as f64;
-            for (leg, mark) in p.structure.legs().iter().zip(&p.marks) {
+            for (leg, g) in p.structure.legs().iter().zip(&p.greeks) {
                 let units = f64::from(leg.ratio) * q * m;
-                row.delta += units * mark.delta;
-                row.gamma += units * mark.gamma;
-                if let Some(chain) = chain {
-                    let key = key_of(&leg.terms);
-                    if let Some(g) = chain.quote(&key).and_then(|qt| {
-                        self.leg_greeks(qt, spot, expiry_years(ts, leg.terms.expiry))
-                    }) {
-                        row.vega += units * g.vega_per_point();
-                        row.theta += units * g.theta_per_day();
-                    }
-                }
+                row.delta += units * g.delta;
+                row.gamma += units * g.gamma;
+                row.vega += units * g.vega_per_point();
+                row.theta += units * g.theta_per_day();
             }
             if let Ok(bp) = p.structure.buying_power(&p.entry.leg_prices) {
                 row.loss_at_risk += bp;
