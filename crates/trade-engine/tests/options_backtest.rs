@@ -349,9 +349,19 @@ fn vega_limit_counts_open_positions() {
     let (_, ledger, _) =
         run_options_backtest(&s, Instrument::etf(spy), &bars, &mut source).expect("backtest");
     assert!(!ledger.positions.is_empty());
-    let most_open = ledger.greeks.iter().map(|g| g.open_positions).max().unwrap();
+    let most_open = ledger
+        .greeks
+        .iter()
+        .map(|g| g.open_positions)
+        .max()
+        .unwrap();
     assert_eq!(most_open, 1, "vega limit let {most_open} condors open");
-    assert!(ledger.greeks.iter().all(|g| g.vega.abs() <= 15.0 + 1e-9 || g.open_positions <= 1));
+    assert!(
+        ledger
+            .greeks
+            .iter()
+            .all(|g| g.vega.abs() <= 15.0 + 1e-9 || g.open_positions <= 1)
+    );
     assert!(
         ledger
             .refusals

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
+use trade_core::{ExerciseStyle, Qty, Settlement};
 use trade_core::{Money, Price};
 use trade_options::occ::OccSymbol;
+use trade_options::structure::{Leg, Structure, StructureKind};
 
 use crate::error::ReportError;
 
@@ -125,20 +127,6 @@ fn group(positions: &[PositionIn], key: impl Fn(&PositionIn) -> String) -> Vec<G
         .collect()
 }
 
-/// Payoff at expiry per structure (contracts x 100), at underlying `s`.
-fn payoff_at(legs: &[(OccSymbol, i32, f64)], contracts: f64, s: f64) -> f64 {
-    legs.iter()
-        .map(|(sym, ratio, entry)| {
-            let k = sym.strike().to_f64();
-            let intrinsic = match sym.right() {
-                trade_core::OptionRight::Call => (s - k).max(0.0),
-                trade_core::OptionRight::Put => (k - s).max(0.0),
-            };
-            f64::from(*ratio) * contracts * 100.0 * (intrinsic - entry)
-        })
-        .sum()
-}
-
 /// A line chart of `ys` over `xs` with a zero line, as inline SVG.
 fn line_svg(xs: &[f64], ys: &[f64], width: f64, height: f64, label: &str) -> Option<String> {
     if xs.len() < 2 || xs.len() != ys.len() {
@@ -177,24 +165,42 @@ fn line_svg(xs: &[f64], ys: &[f64], width: f64, height: f64, label: &str) -> Opt
 }
 
 fn payoff_diagram(p: &PositionIn) -> Option<Payoff> {
-    let legs: Vec<(OccSymbol, i32, f64)> = p
-        .legs
-        .iter()
-        .map(|l| {
-            OccSymbol::parse(&l.symbol)
-                .ok()
-                .map(|s| (s, l.ratio, l.entry_price.to_f64()))
-        })
-        .collect::<Option<_>>()?;
-    let strikes: Vec<f64> = legs.iter().map(|l| l.0.strike().to_f64()).collect();
-    let lo = strikes.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = strikes.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let margin = ((hi - lo) * 0.6).max(hi * 0.02);
-    let (a, b) = (lo - margin, hi + margin);
-    let n = 120;
-    let xs: Vec<f64> = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
-    let contracts = p.contracts as f64;
-    let ys: Vec<f64> = xs.iter().map(|&s| payoff_at(&legs, contracts, s)).collect();
+    // The structure's own exact payoff (the one the desk's max profit and
+    // loss come from), rebuilt from the recorded legs: US equity-option
+    // contracts of 100 shares.
+    let mut legs = Vec::with_capacity(p.legs.len());
+    let mut prices = Vec::with_capacity(p.legs.len());
+    for l in &p.legs {
+        let sym = OccSymbol::parse(&l.symbol).ok()?;
+        legs.push(Leg {
+            terms: sym.terms(ExerciseStyle::American, Settlement::Physical),
+            multiplier: 100,
+            ratio: l.ratio,
+        });
+        prices.push(l.entry_price);
+    }
+    let structure = Structure::new(
+        StructureKind::Custom {
+            defined_risk: false,
+        },
+        legs,
+        Qty::new(p.contracts),
+    )
+    .ok()?;
+    let strikes: Vec<i64> = structure.legs().iter().map(|l| l.strike().raw()).collect();
+    let (lo, hi) = (*strikes.iter().min()?, *strikes.iter().max()?);
+    let margin = ((hi - lo) * 3 / 5).max(hi / 50);
+    let points = structure
+        .payoff(&prices)
+        .ok()?
+        .points(
+            Price::from_raw(lo - margin),
+            Price::from_raw(hi + margin),
+            120,
+        )
+        .ok()?;
+    let xs: Vec<f64> = points.iter().map(|pt| pt.underlying.to_f64()).collect();
+    let ys: Vec<f64> = points.iter().map(|pt| pt.at_expiry.to_f64()).collect();
     let svg = line_svg(&xs, &ys, 360.0, 160.0, "payoff at expiry")?;
     let legs_text = p
         .legs
