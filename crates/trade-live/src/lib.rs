@@ -9,3 +9,4 @@
 #![forbid(unsafe_code)]
 
 pub mod adapter;
+pub mod options_paper;

@@ -253,6 +253,7 @@ pub enum OptionsBacktestError {
     Config(String),
 }
 
+#[derive(Debug)]
 struct OpenPosition {
     id: StructureId,
     structure: Structure,
@@ -266,7 +267,13 @@ struct OpenPosition {
     realized: Money,
 }
 
-struct Desk<'a> {
+/// The options desk stepped one bar at a time: what
+/// [`run_options_backtest`] drives over history, and what a paper session
+/// drives on a wall clock from a live or replayed feed. Its orders, fills
+/// and records grow as it steps; callers read the new ones with the
+/// accessors (by length) after each bar.
+#[derive(Debug)]
+pub struct OptionsDesk<'a> {
     spec: &'a OptionsSpec,
     engine: ExitEngine,
     ny: TimeZone,
@@ -288,6 +295,8 @@ struct Desk<'a> {
     to_liquidate: bool,
     vix_prev_close: Option<f64>,
     strategy_id: StrategyId,
+    /// Bars stepped.
+    bars: u64,
 }
 
 /// Runs an options backtest over the underlying's bars (daily or intraday,
@@ -302,40 +311,11 @@ pub fn run_options_backtest(
     bars: &[Bar],
     source: &mut dyn ChainSource,
 ) -> Result<(BacktestResult, OptionsLedger, Vec<Instrument>), OptionsBacktestError> {
-    let engine = ExitEngine::new(spec.exits.clone())
-        .map_err(|e| OptionsBacktestError::Config(format!("options.exits: {}", e.join("; "))))?;
-    spec.entry_check()?;
-    let ny = TimeZone::get("America/New_York")
-        .map_err(|e| OptionsBacktestError::Config(format!("time zone: {e}")))?;
-    let mut desk = Desk {
-        spec,
-        engine,
-        ny,
-        underlying: underlying.symbol.clone(),
-        portfolio: Portfolio::new(spec.initial_cash, &[underlying.multiplier]),
-        instruments: vec![underlying],
-        contracts: BTreeMap::new(),
-        open: Vec::new(),
-        next_position: 1,
-        next_order: 1,
-        orders: Vec::new(),
-        fills: Vec::new(),
-        positions: Vec::new(),
-        equity: Vec::with_capacity(bars.len()),
-        trades: TradeTracker::new(1),
-        closed_trades: Vec::new(),
-        ledger: OptionsLedger {
-            chain_source: source.describe(),
-            ..OptionsLedger::default()
-        },
-        to_liquidate: false,
-        vix_prev_close: None,
-        strategy_id: StrategyId(spec.strategy.name.clone()),
-    };
+    let mut desk = OptionsDesk::new(spec, underlying, source)?;
     for bar in bars {
         desk.bar(bar, source)?;
     }
-    Ok(desk.finish(bars.len() as u64))
+    Ok(desk.finish())
 }
 
 impl OptionsSpec {
@@ -381,8 +361,105 @@ fn bucket_name(b: DteBucket) -> String {
     }
 }
 
-impl Desk<'_> {
-    fn bar(&mut self, bar: &Bar, source: &mut dyn ChainSource) -> Result<(), OptionsBacktestError> {
+impl<'a> OptionsDesk<'a> {
+    /// A desk with no positions, its cash `spec.initial_cash`.
+    ///
+    /// # Errors
+    /// [`OptionsBacktestError::Config`] when the exit rules or the entry
+    /// criteria are inconsistent.
+    pub fn new(
+        spec: &'a OptionsSpec,
+        underlying: Instrument,
+        source: &dyn ChainSource,
+    ) -> Result<Self, OptionsBacktestError> {
+        let engine = ExitEngine::new(spec.exits.clone()).map_err(|e| {
+            OptionsBacktestError::Config(format!("options.exits: {}", e.join("; ")))
+        })?;
+        spec.entry_check()?;
+        let ny = TimeZone::get("America/New_York")
+            .map_err(|e| OptionsBacktestError::Config(format!("time zone: {e}")))?;
+        Ok(OptionsDesk {
+            spec,
+            engine,
+            ny,
+            underlying: underlying.symbol.clone(),
+            portfolio: Portfolio::new(spec.initial_cash, &[underlying.multiplier]),
+            instruments: vec![underlying],
+            contracts: BTreeMap::new(),
+            open: Vec::new(),
+            next_position: 1,
+            next_order: 1,
+            orders: Vec::new(),
+            fills: Vec::new(),
+            positions: Vec::new(),
+            equity: Vec::new(),
+            trades: TradeTracker::new(1),
+            closed_trades: Vec::new(),
+            ledger: OptionsLedger {
+                chain_source: source.describe(),
+                ..OptionsLedger::default()
+            },
+            to_liquidate: false,
+            vix_prev_close: None,
+            strategy_id: StrategyId(spec.strategy.name.clone()),
+            bars: 0,
+        })
+    }
+
+    /// Orders so far (closed ones: the desk's combos fill or fail at once).
+    pub fn orders(&self) -> &[Order] {
+        &self.orders
+    }
+
+    /// Fills so far.
+    pub fn fills(&self) -> &[FillRow] {
+        &self.fills
+    }
+
+    /// Contracts traded so far; index = [`InstrumentId`] (0 is the underlying).
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+
+    /// The account.
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+
+    /// Position records, Greeks rows and refusals so far.
+    pub fn ledger(&self) -> &OptionsLedger {
+        &self.ledger
+    }
+
+    /// Structures open now.
+    pub fn open_positions(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Equity rows so far (one per bar).
+    pub fn equity(&self) -> &[EquityRow] {
+        &self.equity
+    }
+
+    /// Steps the desk over the underlying's next closed bar: mark, exits,
+    /// expiry, entries, records.
+    ///
+    /// # Errors
+    /// [`OptionsBacktestError::Chain`] when the chain source fails.
+    pub fn bar(
+        &mut self,
+        bar: &Bar,
+        source: &mut dyn ChainSource,
+    ) -> Result<(), OptionsBacktestError> {
+        self.bars += 1;
+        self.step(bar, source)
+    }
+
+    fn step(
+        &mut self,
+        bar: &Bar,
+        source: &mut dyn ChainSource,
+    ) -> Result<(), OptionsBacktestError> {
         let ts = bar.ts;
         let date = ts.to_jiff().to_zoned(self.ny.clone()).date();
         if self.to_liquidate {
@@ -1155,7 +1232,10 @@ impl Desk<'_> {
         self.ledger.greeks.push(row);
     }
 
-    fn finish(self, bars: u64) -> (BacktestResult, OptionsLedger, Vec<Instrument>) {
+    /// The run's ledgers: the same result a backtest over the bars stepped
+    /// so far returns.
+    pub fn finish(self) -> (BacktestResult, OptionsLedger, Vec<Instrument>) {
+        let bars = self.bars;
         let final_marks = (0..self.portfolio.instrument_count())
             .map(|i| self.portfolio.mark_of(InstrumentId(i as u32)))
             .collect();

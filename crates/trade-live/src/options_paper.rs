@@ -1,0 +1,251 @@
+//! Options in paper mode: the same options desk a backtest runs, stepped by
+//! a live or replayed feed on the wall clock, with every decision, refusal,
+//! order and fill in the journal.
+//!
+//! The desk trades its combos against the chain snapshot it decided on, as
+//! in a backtest, so its orders are filled (or not placed) within the step.
+//! Each leg order is journaled with the exactly-once sequence a broker
+//! order goes through (intent, sent, acknowledged, executions, final state);
+//! the simulated broker's order id is the desk's order id and each
+//! execution id is `paper-<local id>`, unique within the journal.
+//!
+//! An open structure lives in the desk's memory: a paper options session
+//! that stops does not resume its structures on restart (the journal keeps
+//! what happened; a replay reproduces it).
+
+use std::collections::HashMap;
+
+use thiserror::Error;
+use trade_core::{Bar, ClientOrderId, Instrument, InstrumentId, OrderStatus, Timestamp};
+use trade_engine::ledger::BacktestResult;
+use trade_engine::options::{
+    ChainSource, OptionsBacktestError, OptionsDesk, OptionsLedger, OptionsSpec,
+};
+use trade_journal::{
+    BrokerAck, Commission, Execution, Journal, JournalError, LocalOrderId, NewIntent, OrderState,
+};
+
+use crate::adapter::{FeedEvent, FeedLink};
+
+/// Why a paper options session stopped early.
+#[derive(Debug, Error)]
+pub enum OptionsPaperError {
+    /// The desk could not run (configuration or chain source).
+    #[error(transparent)]
+    Desk(#[from] OptionsBacktestError),
+    /// A journal write failed: the session stops rather than trade unrecorded.
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+}
+
+/// What one step changed, for logs and status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepSummary {
+    /// Orders journaled in this step.
+    pub orders: usize,
+    /// Executions journaled in this step.
+    pub fills: usize,
+    /// Exit decisions journaled in this step.
+    pub decisions: usize,
+    /// Structures open after the step.
+    pub open_positions: usize,
+}
+
+/// The desk with its journal.
+pub struct OptionsPaper<'a> {
+    desk: OptionsDesk<'a>,
+    journal: Box<dyn Journal + Send>,
+    orders_seen: usize,
+    fills_seen: usize,
+    decisions_seen: usize,
+    refusals_seen: usize,
+    positions_seen: usize,
+    local: HashMap<ClientOrderId, LocalOrderId>,
+    strategy: String,
+}
+
+impl std::fmt::Debug for OptionsPaper<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OptionsPaper")
+            .field("orders_journaled", &self.orders_seen)
+            .field("fills_journaled", &self.fills_seen)
+            .field("open_positions", &self.desk.open_positions())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> OptionsPaper<'a> {
+    /// A paper desk journaling into `journal`.
+    ///
+    /// # Errors
+    /// The desk's configuration errors.
+    pub fn new(
+        spec: &'a OptionsSpec,
+        underlying: Instrument,
+        source: &dyn ChainSource,
+        journal: Box<dyn Journal + Send>,
+    ) -> Result<Self, OptionsPaperError> {
+        Ok(OptionsPaper {
+            desk: OptionsDesk::new(spec, underlying, source)?,
+            journal,
+            orders_seen: 0,
+            fills_seen: 0,
+            decisions_seen: 0,
+            refusals_seen: 0,
+            positions_seen: 0,
+            local: HashMap::new(),
+            strategy: spec.strategy.name.clone(),
+        })
+    }
+
+    /// The desk (positions, ledgers so far).
+    pub fn desk(&self) -> &OptionsDesk<'a> {
+        &self.desk
+    }
+
+    /// Steps the desk over a closed bar of the underlying and journals what
+    /// it did.
+    ///
+    /// # Errors
+    /// The chain source failed, or a journal write failed.
+    pub fn on_bar(
+        &mut self,
+        bar: &Bar,
+        source: &mut dyn ChainSource,
+    ) -> Result<StepSummary, OptionsPaperError> {
+        self.desk.bar(bar, source)?;
+        self.journal_step(bar.ts)
+    }
+
+    fn journal_step(&mut self, ts: Timestamp) -> Result<StepSummary, OptionsPaperError> {
+        let strategy = self.strategy.as_str();
+        let mut summary = StepSummary::default();
+        let ledger: &OptionsLedger = self.desk.ledger();
+        for d in &ledger.decisions[self.decisions_seen..] {
+            let payload = serde_json::json!({ "kind": "exit_rule", "rule": d });
+            self.journal.record_decision(ts, strategy, &payload)?;
+            summary.decisions += 1;
+        }
+        self.decisions_seen = ledger.decisions.len();
+        for p in &ledger.positions[self.positions_seen..] {
+            let payload = serde_json::json!({ "kind": "open_structure", "position": p });
+            self.journal.record_decision(ts, &p.strategy, &payload)?;
+        }
+        self.positions_seen = ledger.positions.len();
+        for r in &ledger.refusals[self.refusals_seen..] {
+            let payload = serde_json::json!({ "kind": "entry_refused", "refusal": r });
+            self.journal.record_risk_verdict(r.ts, None, &payload)?;
+        }
+        self.refusals_seen = ledger.refusals.len();
+
+        let instruments = self.desk.instruments();
+        for o in &self.desk.orders()[self.orders_seen..] {
+            let instrument = key(instruments, o.intent.instrument);
+            let intent = NewIntent {
+                ts: o.created,
+                strategy: o.strategy.to_string(),
+                instrument,
+                side: o.intent.side,
+                qty: o.intent.qty,
+                limit_price: o.intent.order_type.limit(),
+                order: serde_json::json!({
+                    "type": o.intent.order_type.name(),
+                    "tif": o.intent.tif.as_str(),
+                    "tag": o.intent.tag,
+                    "paper_order_id": o.id.0,
+                }),
+            };
+            let id = self.journal.record_intent(&intent)?;
+            self.journal.mark_sent(id, o.created)?;
+            let ack = BrokerAck {
+                broker_order_id: i64::try_from(o.id.0).ok(),
+                perm_id: None,
+            };
+            self.journal.record_broker_ack(id, ack, o.created)?;
+            self.local.insert(o.id, id);
+            summary.orders += 1;
+        }
+        for row in &self.desk.fills()[self.fills_seen..] {
+            let f = &row.fill;
+            let Some(&id) = self.local.get(&f.order_id) else {
+                // The desk books every fill with its order in one step.
+                continue;
+            };
+            let exec_id = format!("paper-{id}");
+            let exec = Execution {
+                exec_id: exec_id.clone(),
+                order_ref: Some(id.order_ref()),
+                perm_id: None,
+                ts: f.ts,
+                instrument: key(instruments, f.instrument),
+                side: f.side,
+                qty: f.qty,
+                price: f.price,
+            };
+            self.journal.record_execution(&exec)?;
+            self.journal.record_commission(&Commission {
+                exec_id,
+                commission: f.commission,
+                currency: "USD".into(),
+                realized_pnl: Some(row.realized),
+                ts: f.ts,
+            })?;
+            summary.fills += 1;
+        }
+        for o in &self.desk.orders()[self.orders_seen..] {
+            let state = match o.status {
+                OrderStatus::Filled => OrderState::Filled,
+                OrderStatus::Rejected => OrderState::Rejected,
+                OrderStatus::Cancelled | OrderStatus::Expired => OrderState::Cancelled,
+                _ => continue,
+            };
+            if let Some(&id) = self.local.get(&o.id) {
+                let detail = o.reason.as_deref().unwrap_or("paper");
+                self.journal
+                    .record_status(id, state, o.closed.unwrap_or(ts), detail)?;
+            }
+        }
+        self.orders_seen = self.desk.orders().len();
+        self.fills_seen = self.desk.fills().len();
+        summary.open_positions = self.desk.open_positions();
+        Ok(summary)
+    }
+
+    /// Consumes a feed until it ends (a replay's [`FeedEvent::End`], or
+    /// the feed closing its channel on shutdown): each bar of the
+    /// underlying (instrument 0) steps the desk. Blocking: call it on a
+    /// thread of its own (journal writes fsync), not on an async runtime.
+    ///
+    /// # Errors
+    /// As [`OptionsPaper::on_bar`].
+    pub fn run_blocking(
+        &mut self,
+        feed: &mut FeedLink,
+        source: &mut dyn ChainSource,
+        mut on_step: impl FnMut(&Bar, &StepSummary),
+    ) -> Result<(), OptionsPaperError> {
+        while let Some(event) = feed.events.blocking_recv() {
+            match event {
+                FeedEvent::Bar(bar) if bar.instrument == InstrumentId(0) => {
+                    let step = self.on_bar(&bar, source)?;
+                    on_step(&bar, &step);
+                }
+                FeedEvent::End => break,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The session's ledgers, as a backtest over the same bars returns them.
+    pub fn finish(self) -> (BacktestResult, OptionsLedger, Vec<Instrument>) {
+        self.desk.finish()
+    }
+}
+
+/// The journal's instrument key: the symbol, padded OCC for options.
+fn key(instruments: &[Instrument], id: InstrumentId) -> String {
+    instruments
+        .get(id.index())
+        .map_or_else(|| format!("instrument#{}", id.0), |i| i.symbol.to_string())
+}
