@@ -32,12 +32,40 @@ fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_owned(), |x| format!("{x:.2}"))
 }
 
+/// `-149393.584` → `-$149,393.58`: sign first, thousands grouped, cents.
+fn dollars(x: f64) -> String {
+    let cents = format!("{:.2}", x.abs());
+    let (int, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if x < 0.0 && cents != "0.00" { "-" } else { "" };
+    format!("{sign}${grouped}.{frac}")
+}
+
+/// An amount given as an exact decimal string (or a number) as dollars;
+/// text that is not a number is shown as it is.
+fn money(v: Value) -> String {
+    let x = v
+        .as_str()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .or_else(|| f64::try_from(v.clone()).ok());
+    match x {
+        Some(x) if x.is_finite() => dollars(x),
+        _ => v.to_string(),
+    }
+}
+
 /// Value of a compared metric in its format.
 fn fmt(v: Option<f64>, format: String) -> String {
     match format.as_str() {
         "percent" => pct(v),
         "count" => v.map_or_else(|| "–".to_owned(), |x| format!("{x:.0}")),
-        "dollars" => v.map_or_else(|| "–".to_owned(), |x| format!("${x:.2}")),
+        "dollars" => v.map_or_else(|| "–".to_owned(), dollars),
         _ => num(v),
     }
 }
@@ -63,6 +91,7 @@ impl Pages {
         env.add_filter("pct", pct);
         env.add_filter("num", num);
         env.add_filter("fmt", fmt);
+        env.add_filter("money", money);
         Self { env }
     }
 
@@ -113,6 +142,12 @@ mod tests {
         assert_eq!(pct(Some(0.012345)), "1.23 %");
         assert_eq!(pct(None), "–");
         assert_eq!(fmt(Some(74.0), "count".into()), "74");
-        assert_eq!(fmt(Some(-3.456), "dollars".into()), "$-3.46");
+        assert_eq!(fmt(Some(-3.456), "dollars".into()), "-$3.46");
+        assert_eq!(dollars(-149_393.584), "-$149,393.58");
+        assert_eq!(dollars(1_000_000.0), "$1,000,000.00");
+        assert_eq!(dollars(999.999), "$1,000.00");
+        assert_eq!(dollars(-0.001), "$0.00");
+        assert_eq!(money(Value::from("561724.03299267")), "$561,724.03");
+        assert_eq!(money(Value::from("n/a")), "n/a");
     }
 }

@@ -418,8 +418,11 @@ async fn compare_page_renders_both_runs() {
             html.contains(&format!(">{sharpe:.2}<")),
             "sharpe {sharpe:.2}"
         );
-        assert!(html.contains(s["final_equity"].as_str().unwrap()));
     }
+    // Final equity as dollars to the cent, grouped (the fixtures' exact
+    // strings are 561724.03299267 and 95007.40).
+    assert!(html.contains(">$561,724.03<"), "{html}");
+    assert!(html.contains(">$95,007.40<"), "{html}");
     assert!(!html.contains("http://") && !html.contains("https://"));
     assert_json_error(
         &get(h.local_addr(), &format!("/compare?a={SPY}")).await,

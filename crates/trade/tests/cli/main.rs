@@ -4,6 +4,7 @@
 mod accounting;
 mod backtest;
 mod bad_input;
+mod browser;
 mod commands;
 mod config_props;
 mod gateway_sim;

@@ -1,0 +1,192 @@
+//! The dashboard in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver from Debian's packages, both on 127.0.0.1) against a
+//! `trade serve` process over run folders the binary itself wrote.
+//! Screenshots of each page at desktop and phone widths are saved under
+//! the test's temp dir (`target/tmp/screenshots/`) for a person to look at.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::harness::*;
+
+/// A child process killed on drop, so a failing test leaves nothing behind.
+pub struct Reaped(pub Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// chromedriver on a loopback port, ready to take sessions.
+pub fn chromedriver() -> (Reaped, u16) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect(
+            "chromedriver must be installed for the browser tests \
+             (apt-get install -y chromium chromium-driver; .ci/run does it)",
+        );
+    let child = Reaped(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, port)
+}
+
+/// A headless Chromium session through the driver on `port`.
+pub async fn browser(port: u16) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                     "--disable-background-networking", "--disable-dev-shm-usage",
+                     "--window-size=1280,900"],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session")
+}
+
+/// Saves the page at desktop (1280 px) and phone (390 px) widths.
+pub async fn screenshots(c: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    for (tag, w, h) in [("desktop", 1280, 900), ("phone", 390, 844)] {
+        c.set_window_size(w, h).await.expect("resize");
+        let png = c.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+        std::fs::write(dir.join(format!("{name}-{tag}.png")), png).expect("write screenshot");
+    }
+    c.set_window_size(1280, 900).await.expect("resize back");
+}
+
+/// `trade serve` over `runs` in `cwd`; its address.
+pub fn serve(cwd: &std::path::Path) -> (Reaped, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trade"))
+        .args([
+            "serve",
+            "--runs",
+            "runs",
+            "--http",
+            "127.0.0.1:0",
+            "--quiet",
+        ])
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start trade serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    (Reaped(child), addr)
+}
+
+fn backtest(s: &Scratch, example: &str) -> String {
+    let cfg = repo().join("examples").join(example);
+    let o = trade_in(
+        &s.0,
+        &[
+            "backtest",
+            "--config",
+            cfg.to_str().expect("utf-8 path"),
+            "--output-dir",
+            "runs",
+            "--json",
+            "--quiet",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("summary json");
+    summary["run_id"].as_str().expect("run_id").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backtests_page_opens_reports_and_compares_two_runs_in_chromium() {
+    let s = Scratch::new("browser");
+    let a = backtest(&s, "spy_ma_crossover.toml");
+    let b = backtest(&s, "etf_momentum.toml");
+    let (_server, addr) = serve(&s.0);
+    let (_driver, port) = chromedriver();
+    let c = browser(port).await;
+
+    c.goto(&format!("http://{addr}/")).await.expect("open /");
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(body.contains(&a) && body.contains(&b), "{body}");
+    screenshots(&c, "backtests").await;
+
+    // Compare: pick the two runs in the form and submit it.
+    let form = c
+        .form(Locator::Css("form[action='/compare']"))
+        .await
+        .expect("compare form");
+    form.set_by_name("a", &a).await.expect("choose a");
+    form.set_by_name("b", &b).await.expect("choose b");
+    form.submit().await.expect("submit");
+    let url = c.current_url().await.expect("url");
+    assert_eq!(url.path(), "/compare", "{url}");
+    let text = c
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains(&a) && text.contains(&b), "{text}");
+    screenshots(&c, "compare").await;
+
+    // The report link of run `a` opens its self-contained report.
+    c.goto(&format!("http://{addr}/")).await.expect("open /");
+    c.find(Locator::Css(&format!("a[href='/runs/{a}/report']")))
+        .await
+        .expect("report link of run a")
+        .click()
+        .await
+        .expect("click report");
+    let url = c.current_url().await.expect("url");
+    assert_eq!(url.path(), format!("/runs/{a}/report"));
+    let title = c.title().await.expect("title");
+    assert!(!title.is_empty(), "the report has a title");
+    screenshots(&c, "report").await;
+    c.close().await.expect("close session");
+}
