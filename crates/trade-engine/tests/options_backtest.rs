@@ -370,3 +370,146 @@ fn vega_limit_counts_open_positions() {
         "no vega refusal"
     );
 }
+
+/// Rule 6 with `adjust` on the position delta (more than 5 shares per
+/// condor): instead of closing, the desk hedges with shares of SPY. Each
+/// hedge trade is a `delta_hedge` fill at the close of its bar; every
+/// closed structure's hedges are unwound (`hedge_unwind`) when it closes,
+/// so the shares held at the end are exactly the open structures' hedges;
+/// a hedged position's P&L is its legs' round trips plus its share trades,
+/// less all commissions; and the cash ledger still reconciles to the cent.
+#[test]
+fn delta_hedges_trade_shares_and_unwind_with_their_structure() {
+    use trade_options::exits::RuleId;
+    let mut s = spec();
+    let mut exits = ExitConfig::only(RuleId::DeltaRisk);
+    exits.delta_risk.max_short_leg_delta = None;
+    exits.delta_risk.max_delta_per_unit = Some(5.0);
+    exits.delta_risk.adjust = true;
+    // Take profit keeps structures turning over so hedges get unwound.
+    exits.set_enabled(RuleId::TakeProfit, true);
+    s.exits = exits;
+    s.strategy.max_open = 1;
+    s.stock_commission = CommissionModel::PerShare {
+        rate: "0.005".parse().unwrap(),
+        min: Money::from_dollars(1),
+        max_pct: None,
+    };
+    let bars = spy_bars(ts(2015, 1, 1), ts(2016, 12, 31));
+    let spy = Symbol::new("SPY").unwrap();
+    let generator = ChainGenerator::new(spy.clone(), SynthConfig::default()).expect("generator");
+    let vix = VixSeries::load(&repo("data/vix/VIX_History_cboe.csv")).expect("VIX");
+    let mut source = SyntheticChains::new(generator, vix, "VIX".into());
+    let (result, ledger, instruments) =
+        run_options_backtest(&s, Instrument::etf(spy), &bars, &mut source).expect("backtest");
+
+    let hedged: Vec<_> = ledger
+        .positions
+        .iter()
+        .filter(|p| p.hedge_trades > 0)
+        .collect();
+    assert!(hedged.len() >= 3, "{} hedged positions", hedged.len());
+    let tag_of = |f: &trade_engine::ledger::FillRow| {
+        result
+            .orders
+            .iter()
+            .find(|o| o.id == f.fill.order_id)
+            .map(|o| o.intent.tag.to_string())
+            .unwrap_or_default()
+    };
+    let share_fills: Vec<_> = result
+        .fills
+        .iter()
+        .filter(|f| f.fill.instrument == InstrumentId(0))
+        .collect();
+    let hedge_fills = share_fills
+        .iter()
+        .filter(|f| tag_of(f) == "delta_hedge")
+        .count();
+    assert_eq!(
+        hedge_fills,
+        ledger
+            .positions
+            .iter()
+            .map(|p| p.hedge_trades as usize)
+            .sum::<usize>()
+    );
+    // Hedge fills trade at the bar's close.
+    for f in &share_fills {
+        if tag_of(f) == "delta_hedge" {
+            let bar = bars
+                .iter()
+                .find(|b| b.ts == f.fill.ts)
+                .expect("bar of fill");
+            assert_eq!(f.fill.price, bar.close);
+        }
+    }
+    // Shares net of everything: what the still-open structures hold (no
+    // assignment in this period leaves shares behind).
+    let net: i64 = share_fills
+        .iter()
+        .map(|f| f.fill.qty.signed() * f.fill.side.sign())
+        .sum();
+    let open_hedged = ledger
+        .positions
+        .iter()
+        .any(|p| p.closed.is_none() && p.hedge_trades > 0);
+    if !open_hedged {
+        assert_eq!(net, 0, "hedges left behind");
+    }
+    // One structure at a time, so every share trade after a position's
+    // opening bar (exits run before entries: the bar it opened on may
+    // unwind its predecessor) up to its closing is its own: a hedged position closed by an order
+    // made its legs' round trips plus its share trades' cash flows, less
+    // all commissions.
+    let mut checked = 0;
+    for p in hedged
+        .iter()
+        .filter(|p| p.exit_rule.as_deref().is_some_and(|r| r != "expiry"))
+    {
+        let legs: i128 = p
+            .legs
+            .iter()
+            .map(|l| {
+                i128::from(l.ratio)
+                    * i128::from(p.contracts)
+                    * 100
+                    * i128::from(l.exit_price.expect("closed").raw() - l.entry_price.raw())
+            })
+            .sum();
+        let closed = p.closed.expect("closed");
+        let shares: i128 = share_fills
+            .iter()
+            .filter(|f| f.fill.ts > p.opened && f.fill.ts <= closed)
+            .map(|f| {
+                -i128::from(f.fill.side.sign())
+                    * i128::from(f.fill.qty.get())
+                    * i128::from(f.fill.price.raw())
+            })
+            .sum();
+        assert_ne!(shares, 0, "position {}: hedged but no share P&L", p.id);
+        assert_eq!(
+            p.pnl,
+            Some(Money::from_raw((legs + shares) as i64) - p.commissions),
+            "position {}",
+            p.id
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "{checked} hedged positions closed by an order"
+    );
+    // Cash: initial - signed notionals - commissions, over every fill.
+    let mut cash = Money::from_dollars(100_000);
+    for f in &result.fills {
+        let m = instruments[f.fill.instrument.index()].multiplier;
+        let n = Money::notional(f.fill.price, f.fill.qty, m);
+        match f.fill.side {
+            Side::Buy => cash -= n,
+            Side::Sell => cash += n,
+        }
+        cash -= f.fill.commission;
+    }
+    assert_eq!(result.equity.last().expect("rows").cash, cash);
+}

@@ -273,6 +273,21 @@ fn rule6_delta_risk() {
     );
     c.delta_risk.max_delta_per_unit = Some(10.0);
     assert!(fires(&s, &c).is_none());
+    // A hedge is part of the position's delta: long 10 shares against the
+    // -10 leaves 0, and the rule is quiet at a limit of 9; half a hedge
+    // (5 shares) leaves -5, still quiet; short 10 shares doubles it to -20
+    // and the rule asks for 20 more.
+    c.delta_risk.max_delta_per_unit = Some(9.0);
+    for (hedge, fired) in [(10, None), (5, None), (-10, Some(20))] {
+        let mut h = with_deltas(Scenario::condor(), [-0.05, -0.20, 0.40, 0.15]);
+        h.hedge_shares = hedge;
+        let got = fires(&h, &c).map(|r| r.0);
+        assert_eq!(
+            got,
+            fired.map(|shares| Action::Adjust(Adjustment::HedgeDelta { shares })),
+            "hedge {hedge}"
+        );
+    }
 }
 
 #[test]

@@ -23,7 +23,8 @@ use trade_core::{
 };
 use trade_options::chain::{ChainSnapshot, ContractKey, OptionQuote, QuoteSource};
 use trade_options::exits::{
-    Action, EntrySnapshot, ExitConfig, ExitEngine, ExitState, LegMark, PositionView, Urgency,
+    Action, Adjustment, EntrySnapshot, ExitConfig, ExitEngine, ExitState, LegMark, PositionView,
+    Urgency,
 };
 use trade_options::occ::OccSymbol;
 use trade_options::portfolio::{
@@ -265,6 +266,8 @@ struct OpenPosition {
     greeks: Vec<Greeks>,
     record: usize,
     realized: Money,
+    /// Shares of the underlying held as this structure's delta hedge (+ long).
+    hedge: i64,
 }
 
 /// The options desk stepped one bar at a time: what
@@ -606,6 +609,7 @@ impl<'a> OptionsDesk<'a> {
                 dte,
                 session_close: None,
                 portfolio: signal.as_ref(),
+                hedge_shares: pos.hedge,
             };
             let mut state = pos.state.clone();
             let evaluation = self.engine.evaluate(&view, &mut state);
@@ -618,9 +622,22 @@ impl<'a> OptionsDesk<'a> {
                 self.ledger.decisions.push(record);
             }
             let d = evaluation.decision;
-            let wants_close = !matches!(d.action, Action::Hold);
+            match d.action {
+                Action::Hold => {
+                    p += 1;
+                    continue;
+                }
+                Action::Adjust(Adjustment::HedgeDelta { shares }) => {
+                    self.hedge(p, shares, chain.underlying_price(), chain.ts());
+                    p += 1;
+                    continue;
+                }
+                // Rolling only the tested side is not modelled: the desk
+                // closes the whole structure, the conservative reading.
+                Action::Close | Action::Roll { .. } | Action::Adjust(_) => {}
+            }
             let rule = d.rule.map(|r| r.to_string());
-            if wants_close && self.close(p, chain, d.urgency, rule.as_deref(), &d.reason) {
+            if self.close(p, chain, d.urgency, rule.as_deref(), &d.reason) {
                 if let Action::Roll { to_dte } = d.action {
                     rolls.push(to_dte);
                 }
@@ -679,6 +696,8 @@ impl<'a> OptionsDesk<'a> {
         let ts = chain.ts();
         let fills = self.book_combo(&legs, &leg_prices, qty, ts, "exit");
         let pos = self.open.remove(p);
+        let (hedge_realized, hedge_commission) =
+            self.unwind_hedge(pos.hedge, chain.underlying_price(), ts);
         let record = &mut self.ledger.positions[pos.record];
         record.closed = Some(ts);
         record.exit_net = Some(net);
@@ -688,8 +707,8 @@ impl<'a> OptionsDesk<'a> {
             leg.exit_price = Some(*price);
             leg.exit_kind = Some("closed".into());
         }
-        let realized: Money = pos.realized + fills.0;
-        record.commissions += fills.1;
+        let realized: Money = pos.realized + fills.0 + hedge_realized;
+        record.commissions += fills.1 + hedge_commission;
         record.pnl = Some(realized - record.commissions);
         true
     }
@@ -810,7 +829,8 @@ impl<'a> OptionsDesk<'a> {
             }
             let pos = self.open.remove(p);
             let qty = pos.structure.quantity().get() as i64;
-            let mut realized = pos.realized;
+            let (hedge_realized, hedge_commission) = self.unwind_hedge(pos.hedge, close, ts);
+            let mut realized = pos.realized + hedge_realized;
             let mut kinds = Vec::new();
             for (leg, &instrument) in pos.structure.legs().iter().zip(&pos.legs) {
                 let held = i64::from(leg.ratio) * qty;
@@ -844,6 +864,7 @@ impl<'a> OptionsDesk<'a> {
                 kinds.push((leg_price, kind));
             }
             let record = &mut self.ledger.positions[pos.record];
+            record.commissions += hedge_commission;
             record.closed = Some(ts);
             record.exit_rule = Some("expiry".into());
             record.exit_reason = Some(format!(
@@ -862,7 +883,8 @@ impl<'a> OptionsDesk<'a> {
 
     fn liquidate_shares(&mut self, price: Price, ts: Timestamp) {
         self.to_liquidate = false;
-        let held = self.portfolio.position(InstrumentId(0)).qty;
+        let hedges: i64 = self.open.iter().map(|p| p.hedge).sum();
+        let held = self.portfolio.position(InstrumentId(0)).qty - hedges;
         if held == 0 {
             return;
         }
@@ -907,7 +929,7 @@ impl<'a> OptionsDesk<'a> {
                     .unrealized(self.portfolio.mark_of(i))
             })
             .sum();
-        PositionRisk::new(
+        let mut risk = PositionRisk::new(
             p.id,
             &p.structure,
             &p.entry.leg_prices,
@@ -915,7 +937,51 @@ impl<'a> OptionsDesk<'a> {
             spot,
             unrealized,
         )
-        .ok()
+        .ok()?;
+        risk.greeks.delta += p.hedge as f64;
+        Some(risk)
+    }
+
+    /// Trades `shares` of the underlying at `price` as position `p`'s delta
+    /// hedge; its P&L and commission belong to the position.
+    fn hedge(&mut self, p: usize, shares: i64, price: Price, ts: Timestamp) {
+        if shares == 0 {
+            return;
+        }
+        let (realized, commission) = self.trade_shares(shares, price, ts, "delta_hedge");
+        let pos = &mut self.open[p];
+        pos.hedge += shares;
+        pos.realized += realized;
+        let record = &mut self.ledger.positions[pos.record];
+        record.commissions += commission;
+        record.hedge_trades += 1;
+    }
+
+    /// Closes a delta hedge of `shares` at `price`: (realized, commission).
+    fn unwind_hedge(&mut self, shares: i64, price: Price, ts: Timestamp) -> (Money, Money) {
+        if shares == 0 {
+            return (Money::ZERO, Money::ZERO);
+        }
+        self.trade_shares(-shares, price, ts, "hedge_unwind")
+    }
+
+    /// Buys (`shares > 0`) or sells shares of the underlying at `price`
+    /// with the stock commission: (realized, commission).
+    fn trade_shares(
+        &mut self,
+        shares: i64,
+        price: Price,
+        ts: Timestamp,
+        tag: &'static str,
+    ) -> (Money, Money) {
+        let side = if shares > 0 { Side::Buy } else { Side::Sell };
+        let qty = Qty::new(shares.unsigned_abs());
+        let commission = self
+            .spec
+            .stock_commission
+            .order_total(qty.get(), Money::notional(price, qty, 1));
+        let realized = self.book(InstrumentId(0), side, qty, price, commission, ts, tag);
+        (realized, commission)
     }
 
     /// The benchmark's latest close at or before `ts`; `None` when the
@@ -1115,6 +1181,7 @@ impl<'a> OptionsDesk<'a> {
             commissions: commission,
             exit_rule: None,
             exit_reason: None,
+            hedge_trades: 0,
             quotes: source.into(),
             legs: built
                 .structure
@@ -1152,6 +1219,7 @@ impl<'a> OptionsDesk<'a> {
             greeks: leg_greeks,
             record: self.ledger.positions.len() - 1,
             realized,
+            hedge: 0,
         });
         self.next_position += 1;
     }

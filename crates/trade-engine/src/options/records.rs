@@ -63,6 +63,9 @@ pub struct PositionRecord {
     pub exit_rule: Option<String>,
     /// Its reason, with the numbers.
     pub exit_reason: Option<String>,
+    /// Delta-hedge trades in the underlying (rule 6 with `adjust`); their
+    /// P&L and commissions are in `pnl` and `commissions`.
+    pub hedge_trades: u32,
     /// Whether the entry quotes were real or modelled.
     pub quotes: String,
     /// The legs.

@@ -74,6 +74,9 @@ pub struct PositionView<'a> {
     pub session_close: Option<Time>,
     /// Rule 11's view of the portfolio, when the book breaches a limit.
     pub portfolio: Option<&'a PortfolioSignal>,
+    /// Shares of the underlying held against this position as its delta
+    /// hedge (+ long), part of the position's delta.
+    pub hedge_shares: i64,
 }
 
 /// Why a view cannot be evaluated. Rules never run on inconsistent data:

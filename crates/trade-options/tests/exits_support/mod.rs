@@ -31,6 +31,7 @@ pub struct Scenario {
     pub dte: u32,
     pub session_close: Option<jiff::civil::Time>,
     pub signal: Option<PortfolioSignal>,
+    pub hedge_shares: i64,
 }
 
 fn mark(mid: &str) -> LegMark {
@@ -69,6 +70,7 @@ impl Scenario {
             dte: 5,
             session_close: None,
             signal: None,
+            hedge_shares: 0,
         }
     }
 
@@ -113,6 +115,7 @@ impl Scenario {
             dte: self.dte,
             session_close: self.session_close,
             portfolio: self.signal.as_ref(),
+            hedge_shares: self.hedge_shares,
         }
     }
 

@@ -140,15 +140,17 @@ impl<'a> RuleContext<'a> {
             * self.view.structure.quantity().get() as f64
     }
 
-    /// Position delta in shares.
+    /// Position delta in shares, its delta hedge included.
     pub(crate) fn position_delta(&self) -> f64 {
-        self.view
+        let legs: f64 = self
+            .view
             .structure
             .legs()
             .iter()
             .zip(self.view.legs)
             .map(|(l, m)| self.units(l) * m.delta)
-            .sum()
+            .sum();
+        legs + self.view.hedge_shares as f64
     }
 
     /// Position gamma in shares per $1.
