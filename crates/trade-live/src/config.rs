@@ -88,8 +88,8 @@ pub struct JournalConfig {
     /// SQLite file (relative to the working directory).
     pub path: PathBuf,
     /// PostgreSQL connection URL (`postgres://user@127.0.0.1/db`); never
-    /// logged (it may carry a password).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// logged nor written to a run folder's config (it may carry a password).
+    #[serde(skip_serializing)]
     pub url: Option<String>,
 }
 
@@ -115,8 +115,8 @@ pub struct LiveConfig {
     /// API client id.
     pub client_id: i32,
     /// The account to trade (required when the login manages several);
-    /// masked in logs.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// masked in logs, never written to a run folder's config.
+    #[serde(skip_serializing)]
     pub account: Option<String>,
     /// Which kind of account this config is meant for. `live` also needs
     /// `--confirm-live` on the command line.
