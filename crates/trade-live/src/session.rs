@@ -202,6 +202,8 @@ pub struct Session {
     last_in_session: bool,
     /// Executions applied, by exec id: the fill row, for the commission.
     applied: HashMap<String, Option<usize>>,
+    /// Commissions that arrived before their execution was booked.
+    early_commissions: HashMap<String, Money>,
     /// Fill rows not yet booked into round trips (booked at the next
     /// instant, when their commission is known).
     unbooked: Vec<(usize, i64)>,
@@ -326,6 +328,7 @@ impl Session {
             replacements: Vec::new(),
             last_in_session: false,
             applied: HashMap::new(),
+            early_commissions: HashMap::new(),
             unbooked: Vec::new(),
             trades: TradeTracker::new(n),
             out: BacktestResult {
@@ -1497,6 +1500,9 @@ impl Session {
             None
         };
         self.applied.insert(exec.exec_id.clone(), row_index);
+        if let Some(c) = self.early_commissions.remove(&exec.exec_id) {
+            self.apply_commission(&exec.exec_id, c);
+        }
         self.position_row(id, exec.ts);
         let done = match self.orders.get_mut(&local) {
             Some(lo) => {
@@ -1542,6 +1548,9 @@ impl Session {
         };
         self.portfolio.apply_fill(&fill);
         self.applied.insert(exec.exec_id.clone(), None);
+        if let Some(c) = self.early_commissions.remove(&exec.exec_id) {
+            self.apply_commission(&exec.exec_id, c);
+        }
         self.adopted.push(exec.clone());
         self.position_row(id, exec.ts);
         self.publish();
@@ -1587,7 +1596,10 @@ impl Session {
 
     fn apply_commission(&mut self, exec_id: &str, commission: Money) {
         let Some(row) = self.applied.get(exec_id).copied() else {
-            // Not booked (flagged or unknown): the journal has it.
+            // Not booked (yet): charged when its execution is, never if it
+            // is flagged. The journal has it either way.
+            self.early_commissions
+                .insert(exec_id.to_string(), commission);
             return;
         };
         self.portfolio.charge_commission(commission);

@@ -190,7 +190,11 @@ pub fn finish(
     writeln!(
         o,
         "journal {journal_path}{}\noutstanding orders {outstanding}, alerts {alerts}\n{}",
-        if dry_run { " (dry run: nothing sent)" } else { "" },
+        if dry_run {
+            " (dry run: nothing sent)"
+        } else {
+            ""
+        },
         run_dir.join("session.html").display()
     )?;
     Ok(o)
