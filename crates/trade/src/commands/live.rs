@@ -147,7 +147,6 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         None,
         &instruments,
         outcome,
-        run_id,
         &journal_path,
         started,
     )

@@ -160,7 +160,6 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         Some(&data),
         &data.instruments,
         outcome,
-        run_id,
         &journal_path,
         started,
     )

@@ -117,7 +117,7 @@ pub fn session_run_id(cfg: &LoadedConfig, mode: &str) -> String {
     format!("{name}-{mode}-{now}")
 }
 
-/// Writes the run folder (the backtest's ledgers and report, plus
+/// Writes the run folder `opts.run_id` (the backtest's ledgers and report, plus
 /// `session.html`, the end-of-session report, and `session.json`, the
 /// final status and every alert) and renders the summary.
 ///
@@ -129,10 +129,13 @@ pub fn finish(
     data: Option<&LoadedData>,
     instruments: &[trade_core::Instrument],
     outcome: SessionOutcome,
-    run_id: String,
     journal_path: &str,
     started: Instant,
 ) -> anyhow::Result<String> {
+    let run_id = opts
+        .run_id
+        .clone()
+        .unwrap_or_else(|| session_run_id(cfg, "session"));
     let title = format!("{run_id}: end-of-session report");
     let html = trade_live::daily_report::render(&title, &outcome, instruments);
     let status_json = serde_json::to_vec_pretty(&serde_json::json!({

@@ -11,8 +11,14 @@ use crate::harness::{Scratch, assert_user_error, repo, spy_config, stdout, trade
 
 /// `equity A -> B` and `(N bars, N orders, N fills, N trades)` of a summary.
 fn headline(out: &str) -> (String, String) {
-    let run = out.lines().find(|l| l.starts_with("run ")).unwrap_or_default();
-    let counts = run.split_once('(').map(|(_, c)| c.to_string()).unwrap_or_default();
+    let run = out
+        .lines()
+        .find(|l| l.starts_with("run "))
+        .unwrap_or_default();
+    let counts = run
+        .split_once('(')
+        .map(|(_, c)| c.to_string())
+        .unwrap_or_default();
     let equity = out
         .lines()
         .find(|l| l.starts_with("equity "))
@@ -56,7 +62,11 @@ fn a_paper_replay_trades_exactly_like_the_backtest_and_journals_every_order() {
     assert!(backtest.status.success());
     let (p_counts, p_equity) = headline(&stdout(&paper));
     let (b_counts, b_equity) = headline(&stdout(&backtest));
-    assert!(!p_equity.is_empty() && p_counts.contains("fills"), "{}", stdout(&paper));
+    assert!(
+        !p_equity.is_empty() && p_counts.contains("fills"),
+        "{}",
+        stdout(&paper)
+    );
     assert_eq!(p_equity, b_equity, "final equity");
     assert_eq!(p_counts, b_counts, "bars, orders, fills, round trips");
 
@@ -95,7 +105,11 @@ fn a_paper_replay_trades_exactly_like_the_backtest_and_journals_every_order() {
         // Every execution belongs to a journaled intent that ended filled.
         let local = trade_journal::LocalOrderId::from_order_ref(e.order_ref.as_deref().unwrap())
             .expect("our orderRef");
-        assert_eq!(j.order(local).unwrap().unwrap().state, OrderState::Filled, "order {local}");
+        assert_eq!(
+            j.order(local).unwrap().unwrap().state,
+            OrderState::Filled,
+            "order {local}"
+        );
     }
     assert!(j.orders_with_unknown_outcome().unwrap().is_empty());
     let report = std::fs::read_to_string(runs.join("paper/session.html")).unwrap();
@@ -127,7 +141,10 @@ fn a_dry_run_journals_intents_and_fills_nothing() {
     assert!(o.status.success(), "{}", crate::harness::stderr(&o));
     assert!(stdout(&o).contains("dry run: nothing sent"));
     let j = SqliteJournal::open_read_only(&journal).unwrap();
-    let first = j.order(trade_journal::LocalOrderId(1)).unwrap().expect("an intent");
+    let first = j
+        .order(trade_journal::LocalOrderId(1))
+        .unwrap()
+        .expect("an intent");
     assert_eq!(first.state, OrderState::Abandoned);
     assert!(j.last_execution_time().unwrap().is_none(), "no fill");
 }
@@ -138,7 +155,10 @@ fn session_config_errors_name_the_key_and_the_file() {
     let cfg = s.write("c.toml", &spy_config("\n[session]\nextrnal = \"adopt\"\n"));
     let o = trade(&["paper", "--config", cfg.to_str().unwrap(), "--replay"]);
     assert_user_error(&o, &["c.toml", "extrnal"]);
-    let cfg = s.write("d.toml", &spy_config("\n[session]\nlimit_timeout = \"5 parsecs\"\n"));
+    let cfg = s.write(
+        "d.toml",
+        &spy_config("\n[session]\nlimit_timeout = \"5 parsecs\"\n"),
+    );
     let o = trade(&["paper", "--config", cfg.to_str().unwrap(), "--replay"]);
     assert_user_error(&o, &["d.toml", "limit_timeout"]);
 }
