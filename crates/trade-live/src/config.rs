@@ -324,6 +324,17 @@ mod tests {
     }
 
     #[test]
+    fn paper_speed_reads_numbers_and_max_from_toml() {
+        let c: PaperConfig = toml::from_str("speed = 60").unwrap();
+        assert_eq!(c.speed, Speed::Times(60.0));
+        let c: PaperConfig = toml::from_str("speed = 2.5").unwrap();
+        assert_eq!(c.speed, Speed::Times(2.5));
+        let c: PaperConfig = toml::from_str("speed = \"max\"").unwrap();
+        assert_eq!(c.speed, Speed::Max);
+        assert!(toml::from_str::<PaperConfig>("speed = -1").is_err());
+    }
+
+    #[test]
     fn account_ids_are_masked_but_recognisable() {
         assert_eq!(mask_account("DU1234567"), "DU*****67");
         assert_eq!(mask_account("U12"), "***");

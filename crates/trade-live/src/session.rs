@@ -799,6 +799,23 @@ impl Session {
     /// Closes every strategy's positions with market orders (they fill at
     /// the next bar; a real broker has no "at this close" fill).
     async fn flatten(&mut self, ts: Timestamp, rule: RiskRule, tag: &'static str) {
+        if self.connection != Connection::Up || self.halted.is_some() {
+            // Nothing can go out; say so loudly instead of queueing orders
+            // for a broker that is not there.
+            let why = self
+                .halted
+                .clone()
+                .unwrap_or_else(|| format!("broker {:?}", self.connection));
+            self.alert(
+                AlertKind::KillSwitch,
+                None,
+                format!(
+                    "{} wants to flatten, but orders cannot go out ({why}): flatten by hand",
+                    rule.as_str()
+                ),
+            );
+            return;
+        }
         for s in 0..self.slots.len() {
             for i in 0..self.instruments.len() {
                 let q = self.own[s][i];
@@ -1799,19 +1816,22 @@ impl Session {
 
     async fn shutdown(mut self) -> SessionOutcome {
         self.stopping = true;
+        // Orders the broker is known to have (acknowledged, or sent with
+        // an order id); an intent never confirmed sent has nothing to cancel.
+        let cancellable =
+            |o: &LiveOrder| o.state == OrderState::Working || o.broker_order_id.is_some();
         if self.config.cancel_on_exit && !self.orders.is_empty() && self.broker_open {
-            let ids: Vec<LocalOrderId> = self.orders.keys().copied().collect();
+            let ids: Vec<LocalOrderId> = self
+                .orders
+                .iter()
+                .filter(|(_, o)| cancellable(o))
+                .map(|(id, _)| *id)
+                .collect();
             for id in ids {
-                if self
-                    .orders
-                    .get(&id)
-                    .is_some_and(|o| !o.state.outcome_unknown())
-                {
-                    self.send_cancel(id).await;
-                }
+                self.send_cancel(id).await;
             }
             let until = Instant::now() + CANCEL_GRACE;
-            while self.orders.values().any(|o| !o.state.outcome_unknown()) && self.broker_open {
+            while self.orders.values().any(cancellable) && self.broker_open {
                 match tokio::time::timeout_at(until, self.broker.events.recv()).await {
                     Ok(Some(ev)) => {
                         if let Err(e) = self.on_broker(ev).await {

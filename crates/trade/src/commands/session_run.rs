@@ -74,17 +74,38 @@ pub fn run_session(
             tokio::spawn(t);
         }
         let shutdown = super::shutdown::Shutdown::install();
-        let mut status = status;
+        let status = status;
+        let heartbeat = async {
+            // The health line: one per minute while the session runs.
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let s = status.borrow().clone();
+                tracing::info!(
+                    connection = ?s.connection,
+                    equity = %s.equity.round_cents(),
+                    day_pnl = %s.day_pnl.round_cents(),
+                    working_orders = s.working_orders.len(),
+                    paused = s.paused.len(),
+                    instants = s.instants,
+                    last_bar = ?s.last_bar_time,
+                    "heartbeat"
+                );
+            }
+        };
+        let mut ended = status.clone();
         tokio::select! {
             () = shutdown.wait() => {
                 tracing::info!("stop requested: no new orders, cancelling working orders if configured");
                 let _ = stop_tx.send(());
             }
             () = async {
-                let _ = status
+                let _ = ended
                     .wait_for(|s| s.connection == trade_live::Connection::Stopped)
                     .await;
             } => {}
+            () = heartbeat => {}
         }
     });
     let outcome = handle
