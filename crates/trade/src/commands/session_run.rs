@@ -74,7 +74,6 @@ pub fn run_session(
             tokio::spawn(t);
         }
         let shutdown = super::shutdown::Shutdown::install();
-        let status = status;
         let heartbeat = async {
             // The health line: one per minute while the session runs.
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
