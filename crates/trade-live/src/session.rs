@@ -1168,6 +1168,7 @@ impl Session {
 
     async fn on_broker(&mut self, ev: BrokerEvent) -> Result<(), SessionError> {
         self.handle_broker(ev).await?;
+        self.publish();
         if !self.replacements.is_empty() && !self.stopping {
             let ts = self.last_instant.unwrap_or_else(now);
             for (s, intent) in std::mem::take(&mut self.replacements) {

@@ -431,6 +431,91 @@ async fn an_intent_the_broker_never_saw_stays_pending_and_is_not_resubmitted() {
 }
 
 #[tokio::test]
+async fn a_crash_between_send_and_ack_books_the_order_once_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut h = start(
+        journal_at(&path),
+        config(),
+        Buyer {
+            qty: 10,
+            limit: None,
+        },
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(100)).await;
+    let (local, _) = h.place().await;
+    h.send(BrokerEvent::Sent {
+        local_id: local,
+        broker_order_id: 41,
+        ts: Timestamp::from_secs(1061),
+    })
+    .await;
+    h.wait("sent", |s| {
+        s.working_orders
+            .first()
+            .is_some_and(|o| o.state == OrderState::Sent)
+    })
+    .await;
+    h.task.abort();
+    let _ = h.task.await;
+    assert_eq!(
+        SqliteJournal::open_read_only(&path)
+            .unwrap()
+            .order(local)
+            .unwrap()
+            .unwrap()
+            .state,
+        OrderState::Sent
+    );
+
+    // The broker has it working; it fills after the restart.
+    let mut h = start(
+        journal_at(&path),
+        config(),
+        Buyer {
+            qty: 10,
+            limit: None,
+        },
+    );
+    let r = local.order_ref();
+    let open = BrokerOrder {
+        order_ref: Some(r.clone()),
+        broker_order_id: Some(41),
+        perm_id: Some(9041),
+        status: "Submitted".into(),
+        instrument: "SPY".into(),
+        side: Side::Buy,
+        qty: Qty::new(10),
+        filled: Qty::ZERO,
+    };
+    h.connect(
+        0,
+        BrokerSnapshot {
+            view: BrokerView {
+                open_orders: vec![open],
+                ..BrokerView::default()
+            },
+            positions: Vec::new(),
+        },
+    )
+    .await;
+    let s = h.instant(px(100)).await;
+    assert_eq!(s.working_orders.len(), 1);
+    assert_eq!(s.working_orders[0].state, OrderState::Working);
+    assert!(h.no_cmd().is_none(), "a working order is not sent again");
+    // The fill names the order by permId only (its orderRef lost in TWS).
+    let mut e = exec("F1", None, Side::Buy, 10, px(100), 1200);
+    e.perm_id = Some(9041);
+    h.send(BrokerEvent::Execution(e)).await;
+    let s = h.instant(px(100)).await;
+    assert_eq!(position(&s), 10);
+    assert!(s.working_orders.is_empty());
+    assert!(s.paused.is_empty(), "recognised as ours: {:?}", s.alerts);
+    h.finish().await;
+}
+
+#[tokio::test]
 async fn fills_during_a_disconnect_are_applied_once_after_reconciliation() {
     let mut h = start(
         mem_journal(),
