@@ -1399,6 +1399,20 @@ impl Session {
     }
 
     fn on_execution(&mut self, exec: Execution) {
+        if exec.qty.is_zero() || exec.price.raw() <= 0 || exec.exec_id.is_empty() {
+            self.alert(
+                AlertKind::Unknown,
+                Some(exec.instrument.clone()),
+                format!(
+                    "malformed execution {:?} ({} {} at {}) ignored",
+                    exec.exec_id,
+                    exec.side.as_str(),
+                    exec.qty.get(),
+                    exec.price
+                ),
+            );
+            return;
+        }
         match self.journal.record_execution(&exec) {
             Ok(Recorded::New) => {}
             Ok(Recorded::AlreadyKnown) => return,

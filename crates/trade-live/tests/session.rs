@@ -661,16 +661,39 @@ async fn an_execution_for_an_unknown_order_is_flagged_not_booked() {
         ts: Timestamp::from_secs(1000),
     })
     .await;
+    // Malformed: no quantity, a negative price.
+    h.send(BrokerEvent::Execution(exec(
+        "B1",
+        None,
+        Side::Buy,
+        0,
+        px(10),
+        1000,
+    )))
+    .await;
+    h.send(BrokerEvent::Execution(exec(
+        "B2",
+        None,
+        Side::Buy,
+        1,
+        px(-10),
+        1000,
+    )))
+    .await;
     let s = h.instant(px(10)).await;
     assert_eq!(position(&s), 0);
     assert_eq!(s.cash, Money::from_dollars(100_000));
     assert!(s.paused.iter().any(|p| p.symbol == "SPY"), "{:?}", s.paused);
+    assert!(
+        s.halted.is_none(),
+        "bad broker input does not break the journal"
+    );
     let unknown = s
         .alerts
         .iter()
         .filter(|a| a.kind == AlertKind::Unknown)
         .count();
-    assert!(unknown >= 3, "{:?}", s.alerts);
+    assert_eq!(unknown, 5, "{:?}", s.alerts);
     assert!(h.no_cmd().is_none(), "the paused instrument takes no order");
     h.finish().await;
 }
