@@ -846,6 +846,7 @@ impl Session {
                     Some(s),
                     intent,
                     ts,
+                    None,
                     json!({"rule": rule.as_str(), "action": "flatten"}),
                 )
                 .await;
@@ -904,10 +905,8 @@ impl Session {
         for intent in std::mem::take(&mut self.intents) {
             let strategy = self.slots[s].id.0.clone();
             let decision = json!({ "intent": &intent, "in_session": in_session });
-            if let Err(e) = self.journal.record_decision(ts, &strategy, &decision) {
-                self.journal_failed("record_decision", &e);
-            }
             if let Some(reason) = self.blocked_reason(intent.instrument) {
+                self.record_decision(ts, &strategy, &decision);
                 self.refuse(s, intent, ts, RiskRule::InvalidOrder, "paused", reason);
                 continue;
             }
@@ -939,9 +938,11 @@ impl Session {
                         );
                         verdict = json!({"verdict": "resized", "rule": rule.as_str(), "reason": why, "asked": from.get(), "strategy": strategy});
                     }
-                    self.place(Some(s), a.into_intent(), ts, verdict).await;
+                    self.place(Some(s), a.into_intent(), ts, Some(decision), verdict)
+                        .await;
                 }
                 Verdict::Refused(r) => {
+                    self.record_decision(ts, &strategy, &decision);
                     self.refuse(s, r.intent, ts, r.rule, "refused", r.reason);
                 }
             }
@@ -1003,12 +1004,22 @@ impl Session {
         self.alert(AlertKind::Journal, None, msg);
     }
 
-    /// The order manager: journal, then send.
+    fn record_decision(&mut self, ts: Timestamp, strategy: &str, decision: &serde_json::Value) {
+        if let Err(e) = self.journal.record_decision(ts, strategy, decision) {
+            self.journal_failed("record_decision", &e);
+        }
+    }
+
+    /// The order manager: journal the intent, send it, then write the
+    /// decision and the gate's verdict (tied to the order) to the audit
+    /// trail. Only the intent must be durable before the send; the audit
+    /// lines follow at once, so the send waits for one fsync, not three.
     async fn place(
         &mut self,
         owner: Option<usize>,
         intent: OrderIntent,
         ts: Timestamp,
+        decision: Option<serde_json::Value>,
         verdict: serde_json::Value,
     ) {
         let i = intent.instrument.index();
@@ -1029,6 +1040,9 @@ impl Session {
             Ok(id) => id,
             Err(e) => {
                 self.journal_failed("record_intent", &e);
+                if let Some(d) = &decision {
+                    self.record_decision(ts, &strategy.0, d);
+                }
                 if let Some(s) = owner {
                     self.refuse(
                         s,
@@ -1042,9 +1056,7 @@ impl Session {
                 return;
             }
         };
-        if let Err(e) = self.journal.record_risk_verdict(ts, Some(local), &verdict) {
-            self.journal_failed("record_risk_verdict", &e);
-        }
+        let audit_strategy = strategy.0.clone();
         let order = Order {
             id: ClientOrderId(local.0 as u64),
             broker_id: None,
@@ -1080,22 +1092,28 @@ impl Session {
         if self.dry_run {
             // Dry run: journaled like any order, then closed as never sent.
             self.close_order(local, OrderState::Abandoned, ts, "dry-run: not sent");
-            return;
+        } else {
+            let instrument = self.instruments[i].clone();
+            let cmd = BrokerCommand::Place(Box::new(OutboundOrder {
+                local_id: local,
+                order,
+                instrument,
+                legs: Vec::new(),
+            }));
+            if self.broker.commands.send(cmd).await.is_err() {
+                self.close_order(
+                    local,
+                    OrderState::Abandoned,
+                    ts,
+                    "send failed: broker adapter gone",
+                );
+            }
         }
-        let instrument = self.instruments[i].clone();
-        let cmd = BrokerCommand::Place(Box::new(OutboundOrder {
-            local_id: local,
-            order,
-            instrument,
-            legs: Vec::new(),
-        }));
-        if self.broker.commands.send(cmd).await.is_err() {
-            self.close_order(
-                local,
-                OrderState::Abandoned,
-                ts,
-                "send failed: broker adapter gone",
-            );
+        if let Some(d) = &decision {
+            self.record_decision(ts, &audit_strategy, d);
+        }
+        if let Err(e) = self.journal.record_risk_verdict(ts, Some(local), &verdict) {
+            self.journal_failed("record_risk_verdict", &e);
         }
     }
 
