@@ -70,6 +70,7 @@ fn measure(journal: Box<dyn Journal + Send>, instants: usize) -> Vec<Duration> {
             ..SessionConfig::default()
         },
         clock_speed: 1.0,
+        warmup: Vec::new(),
     };
     let (session, mut status) = Session::new(setup, journal, broker, feed_link).unwrap();
     let (stop, stop_rx) = oneshot::channel();

@@ -80,6 +80,11 @@ pub struct SessionSetup {
     /// Wall time runs this many times faster than the feed's time (a
     /// replay at `--speed N`): timeouts shrink by it. 1 for real time.
     pub clock_speed: f64,
+    /// History to warm the strategies up with before the first live bar,
+    /// per instrument (may be empty): each instant runs the strategies'
+    /// callbacks, but what they ask for is dropped, nothing is journaled
+    /// and no ledger row is written. Live bars must come after it.
+    pub warmup: Vec<Vec<Bar>>,
 }
 
 /// Why a session could not run.
@@ -222,6 +227,7 @@ pub struct Session {
     day_start_equity: Money,
     instants: u64,
     stopping: bool,
+    warmup: Vec<Vec<Bar>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -356,6 +362,7 @@ impl Session {
             day_start_equity: cash,
             instants: 0,
             stopping: false,
+            warmup: setup.warmup,
             spec: setup.spec,
             instruments: setup.instruments,
         };
@@ -437,6 +444,7 @@ impl Session {
         mut self,
         stop: oneshot::Receiver<()>,
     ) -> Result<SessionOutcome, SessionError> {
+        self.warm_up();
         let subscribe: Vec<(InstrumentId, Instrument)> = self
             .instruments
             .iter()
@@ -488,6 +496,55 @@ impl Session {
             }
         }
         Ok(self.shutdown().await)
+    }
+
+    /// Runs the warm-up history through the strategies (see
+    /// [`SessionSetup::warmup`]).
+    fn warm_up(&mut self) {
+        let history = std::mem::take(&mut self.warmup);
+        let instants = crate::replay::instants(&history);
+        drop(history);
+        let n = instants.len();
+        for (ts, bars) in instants {
+            let bars: Vec<Bar> = bars
+                .into_iter()
+                .filter(|b| {
+                    let i = b.instrument.index();
+                    i < self.instruments.len()
+                        && b.close.raw() > 0
+                        && self.series[i].last().is_none_or(|l| l.ts < b.ts)
+                })
+                .collect();
+            if !self.started {
+                self.started = true;
+                for s in 0..self.slots.len() {
+                    self.with_strategy(s, ts, |st, ctx| st.on_start(ctx));
+                }
+            }
+            for bar in &bars {
+                let i = bar.instrument.index();
+                self.portfolio.mark(bar.instrument, bar.close);
+                self.series[i].push(*bar);
+                self.seen[i] = self.series[i].len();
+            }
+            for s in 0..self.slots.len() {
+                if bars
+                    .iter()
+                    .any(|b| self.slots[s].instruments.contains(&b.instrument))
+                {
+                    self.run_strategy(s, ts, &[], &[], &bars, true);
+                }
+            }
+            // Warm-up decisions are not orders: the market they were
+            // made in is gone.
+            self.intents.clear();
+            self.cancels.clear();
+            self.last_instant = Some(ts);
+        }
+        if n > 0 {
+            tracing::info!(instants = n, last = ?self.last_instant, "strategies warmed up");
+            self.publish();
+        }
     }
 
     /// Handles every broker event already queued.

@@ -113,6 +113,7 @@ fn start_with(
     spec: BacktestSpec,
     hours: MarketHours,
     strategy: Box<dyn Strategy>,
+    warmup: Vec<Vec<Bar>>,
 ) -> Harness {
     let (broker, cmds, events) = broker_channels();
     let (feed_link, feed_cmds, feed) = feed_channels();
@@ -130,6 +131,7 @@ fn start_with(
         }],
         config,
         clock_speed: 1.0,
+        warmup,
     };
     let (session, status) = Session::new(setup, journal, broker, feed_link).unwrap();
     let (stop, stop_rx) = oneshot::channel();
@@ -153,6 +155,7 @@ fn start(journal: Box<dyn Journal + Send>, config: SessionConfig, strategy: Buye
         spec(),
         MarketHours::always_open(),
         Box::new(strategy),
+        Vec::new(),
     )
 }
 
@@ -881,6 +884,7 @@ async fn no_order_leaves_outside_the_session_unless_configured() {
                 qty: 1,
                 limit: None,
             }),
+            Vec::new(),
         );
         h.clock = 2500; // after the close
         h.connect(0, BrokerSnapshot::default()).await;
@@ -905,11 +909,49 @@ async fn no_order_leaves_outside_the_session_unless_configured() {
             qty: 1,
             limit: None,
         }),
+        Vec::new(),
     );
     h.connect(0, BrokerSnapshot::default()).await;
     h.instant(px(10)).await;
     assert!(matches!(h.no_cmd(), Some(BrokerCommand::Place(_))));
     h.finish().await;
+}
+
+#[tokio::test]
+async fn warm_up_bars_reach_the_strategies_but_no_order_leaves_until_live_bars() {
+    let history: Vec<Bar> = (1..=5).map(|k| bar(100 * k, px(10 + k))).collect();
+    let mut h = start_with(
+        mem_journal(),
+        config(),
+        spec(),
+        MarketHours::always_open(),
+        Box::new(Buyer {
+            qty: 1,
+            limit: None,
+        }),
+        vec![history],
+    );
+    // `connect` fails if anything but Reconcile comes first: no warm-up order.
+    h.connect(0, BrokerSnapshot::default()).await;
+    let s = h.status.borrow().clone();
+    assert_eq!(s.last_bar_time, Some(Timestamp::from_secs(500)));
+    assert_eq!(s.instants, 0, "warm-up instants are not session instants");
+    // A live bar older than the history is dropped, not traded on.
+    h.feed.send(FeedEvent::Bar(bar(300, px(1)))).await.unwrap();
+    let s = h.instant(px(20)).await;
+    assert!(
+        s.alerts
+            .iter()
+            .any(|a| a.message.contains("not after the previous bar"))
+    );
+    let BrokerCommand::Place(o) = h.cmd().await else {
+        panic!("the first live bar trades")
+    };
+    assert_eq!(o.order.created, Timestamp::from_secs(1060));
+    assert!(h.no_cmd().is_none());
+    let out = h.finish().await;
+    assert_eq!(out.result.bars, 1, "only the live bar is in the ledger");
+    assert_eq!(out.result.equity.len(), 1);
 }
 
 #[tokio::test]
@@ -961,6 +1003,7 @@ async fn dry_run_journals_intents_but_sends_nothing() {
         }],
         config: config(),
         clock_speed: 1.0,
+        warmup: Vec::new(),
     };
     let (session, mut status) = Session::new(setup, journal_at(&path), broker, feed_link).unwrap();
     let (stop, stop_rx) = oneshot::channel();

@@ -106,7 +106,9 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         );
     };
     let allow_live_account = live_allowed(&live, args.confirm_live)?;
-    let instruments: Vec<Instrument> = cfg.data.iter().map(|d| d.instrument.clone()).collect();
+    // The configured bar files are the strategies' warm-up history.
+    let data = crate::data_source::load(&cfg)?;
+    let instruments: Vec<Instrument> = data.instruments.clone();
     let ids: Vec<(InstrumentId, Instrument)> = instruments
         .iter()
         .enumerate()
@@ -131,6 +133,7 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         strategies: pipeline::strategies(&cfg, registry)?,
         config: cfg.raw.session.clone().unwrap_or_default(),
         clock_speed: 1.0,
+        warmup: data.series,
     };
     let started = Instant::now();
     let outcome = session_run::run_session(setup, journal, links, Vec::new(), |_| Vec::new())

@@ -118,6 +118,7 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         strategies: pipeline::strategies(&cfg, registry)?,
         config: cfg.raw.session.clone().unwrap_or_default(),
         clock_speed: speed.factor(),
+        warmup: Vec::new(),
     };
     tracing::info!(
         journal = %journal_path,
