@@ -1,5 +1,5 @@
 //! The paper broker: an adapter task that fills orders with the backtest's
-//! own [`SimBroker`] (fill model, slippage, volume cap, commissions, buying
+//! own [`SimBroker`](trade_engine::broker::SimBroker) (fill model, slippage, volume cap, commissions, buying
 //! power) against the bars the feed delivers, and reports like a real
 //! broker: `Connected`, `Sent`, `Status`, `Execution`, `Commission`,
 //! `Reconciled`, `Account`.
