@@ -69,6 +69,10 @@ struct Paper {
     ids: HashMap<ClientOrderId, (LocalOrderId, i64)>,
     next_broker_id: i64,
     next_exec: u64,
+    /// Identifies this paper broker's run in exec ids and permIds, which
+    /// must never repeat across processes sharing a journal (a repeated
+    /// exec id would be taken for a duplicate and its fill dropped).
+    run_tag: i64,
     executions: Vec<Execution>,
     completed: Vec<BrokerOrder>,
     last_ts: Timestamp,
@@ -111,6 +115,7 @@ pub async fn run(
         ids: HashMap::new(),
         next_broker_id: 1,
         next_exec: 1,
+        run_tag: wall_now().nanos(),
         executions: Vec::new(),
         completed: Vec::new(),
         last_ts: Timestamp::default(),
@@ -180,7 +185,7 @@ impl Paper {
                         .send(BrokerEvent::Status {
                             local_id: local,
                             broker_order_id: Some(broker_id),
-                            perm_id: Some(broker_id),
+                            perm_id: Some(self.perm(broker_id)),
                             state: OrderState::Rejected,
                             filled: trade_core::Qty::ZERO,
                             avg_price: None,
@@ -207,7 +212,7 @@ impl Paper {
                         .send(BrokerEvent::Status {
                             local_id: local,
                             broker_order_id: Some(broker_id),
-                            perm_id: Some(broker_id),
+                            perm_id: Some(self.perm(broker_id)),
                             state: OrderState::Working,
                             filled: trade_core::Qty::ZERO,
                             avg_price: None,
@@ -251,6 +256,14 @@ impl Paper {
             }
             BrokerCommand::Shutdown => false,
         }
+    }
+
+    /// A permId unique across runs (IB's are unique per account): the run's
+    /// start second times a million plus the order id.
+    fn perm(&self, broker_id: i64) -> i64 {
+        (self.run_tag / 1_000_000_000)
+            .saturating_mul(1_000_000)
+            .saturating_add(broker_id)
     }
 
     async fn send(&self, ev: BrokerEvent) -> bool {
@@ -309,12 +322,12 @@ impl Paper {
             let Some(&(local, broker_id)) = self.ids.get(&f.order_id) else {
                 continue;
             };
-            let exec_id = format!("paper-{:08}", self.next_exec);
+            let exec_id = format!("paper-{}-{:08}", self.run_tag, self.next_exec);
             self.next_exec += 1;
             let exec = Execution {
                 exec_id: exec_id.clone(),
                 order_ref: Some(local.order_ref()),
-                perm_id: Some(broker_id),
+                perm_id: Some(self.perm(broker_id)),
                 ts: f.ts,
                 instrument: self.instruments[f.instrument.index()].symbol.to_string(),
                 side: f.side,
@@ -350,7 +363,7 @@ impl Paper {
                 .send(BrokerEvent::Status {
                     local_id: local,
                     broker_order_id: Some(broker_id),
-                    perm_id: Some(broker_id),
+                    perm_id: Some(self.perm(broker_id)),
                     state,
                     filled: o.filled,
                     avg_price: None,
@@ -375,7 +388,7 @@ impl Paper {
         BrokerOrder {
             order_ref: Some(local.order_ref()),
             broker_order_id: Some(broker_id),
-            perm_id: Some(broker_id),
+            perm_id: Some(self.perm(broker_id)),
             status: status.to_string(),
             instrument: self.instruments[o.intent.instrument.index()]
                 .symbol

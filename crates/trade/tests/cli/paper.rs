@@ -112,6 +112,28 @@ fn a_paper_replay_trades_exactly_like_the_backtest_and_journals_every_order() {
         );
     }
     assert!(j.orders_with_unknown_outcome().unwrap().is_empty());
+    // A second session on the same journal trades the same way again: its
+    // executions are new, not taken for duplicates of the first run's.
+    let again = trade(&[
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--replay",
+        data.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper2",
+    ]);
+    assert!(again.status.success(), "{}", crate::harness::stderr(&again));
+    assert_eq!(
+        headline(&stdout(&again)),
+        (b_counts.clone(), b_equity.clone())
+    );
     let report = std::fs::read_to_string(runs.join("paper/session.html")).unwrap();
     assert!(
         report.contains(&format!("Fills ({})", bt.fills.len())),
