@@ -115,10 +115,23 @@ fn start_with(
     strategy: Box<dyn Strategy>,
     warmup: Vec<Vec<Bar>>,
 ) -> Harness {
+    start_in(Mode::Live, journal, config, spec, hours, strategy, warmup)
+}
+
+/// A session in `mode` (the scripted broker plays IB unless `Mode::Paper`).
+fn start_in(
+    mode: Mode,
+    journal: Box<dyn Journal + Send>,
+    config: SessionConfig,
+    spec: BacktestSpec,
+    hours: MarketHours,
+    strategy: Box<dyn Strategy>,
+    warmup: Vec<Vec<Bar>>,
+) -> Harness {
     let (broker, cmds, events) = broker_channels();
     let (feed_link, feed_cmds, feed) = feed_channels();
     let setup = SessionSetup {
-        mode: Mode::Paper,
+        mode,
         dry_run: false,
         allow_live_account: false,
         spec,
@@ -431,6 +444,50 @@ async fn an_intent_the_broker_never_saw_stays_pending_and_is_not_resubmitted() {
         "no second intent"
     );
     h.finish().await;
+}
+
+#[tokio::test]
+async fn in_paper_mode_an_intent_from_an_earlier_process_is_abandoned_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut h = start(
+        journal_at(&path),
+        config(),
+        Buyer {
+            qty: 10,
+            limit: None,
+        },
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(100)).await;
+    let (local, _) = h.place().await;
+    h.task.abort();
+    let _ = h.task.await;
+    // A new paper broker knows nothing of it: the intent is abandoned and
+    // the strategy, free again, orders anew.
+    let mut h = start_in(
+        Mode::Paper,
+        journal_at(&path),
+        config(),
+        spec(),
+        MarketHours::always_open(),
+        Box::new(Buyer {
+            qty: 10,
+            limit: None,
+        }),
+        Vec::new(),
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    assert!(h.status.borrow().working_orders.is_empty());
+    h.instant(px(100)).await;
+    let (again, _) = h.place().await;
+    assert!(again > local);
+    h.finish().await;
+    let j = SqliteJournal::open_read_only(&path).unwrap();
+    assert_eq!(
+        j.order(local).unwrap().unwrap().state,
+        OrderState::Abandoned
+    );
 }
 
 #[tokio::test]

@@ -542,7 +542,27 @@ impl Session {
             );
             self.external(id, bo.instrument.clone(), msg, AlertKind::ExternalOrder);
         }
-        if !plan.unresolved.is_empty() {
+        if !plan.unresolved.is_empty() && self.mode == Mode::Paper {
+            // The paper broker lives in this process: its view is complete,
+            // and an intent it does not know never reached it.
+            for id in &plan.unresolved {
+                self.close_order(
+                    *id,
+                    OrderState::Abandoned,
+                    ts,
+                    "unknown to the paper broker (a new simulated account): never sent",
+                );
+            }
+            let ids: Vec<String> = plan.unresolved.iter().map(ToString::to_string).collect();
+            self.alert(
+                AlertKind::Reconcile,
+                None,
+                format!(
+                    "intents from an earlier paper session abandoned: {}",
+                    ids.join(", ")
+                ),
+            );
+        } else if !plan.unresolved.is_empty() {
             let ids: Vec<String> = plan.unresolved.iter().map(ToString::to_string).collect();
             self.alert(
                 AlertKind::Reconcile,
