@@ -160,8 +160,8 @@ impl Session {
                 self.rebuild_working();
             }
         }
-        if self.spec.risk.flat_at_close && at.is_close {
-            self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close")
+        if self.spec.risk.flat_at_close && (at.is_close || self.next_is_close(ts, at.index)) {
+            self.flatten(ts, RiskRule::FlatAtClose, "flat_at_close", true)
                 .await;
         }
         let p = &self.portfolio;
@@ -285,14 +285,40 @@ impl Session {
                 for id in ids {
                     self.send_cancel(id).await;
                 }
-                self.flatten(ts, k.rule, "kill_switch_flatten").await;
+                self.flatten(ts, k.rule, "kill_switch_flatten", false).await;
             }
         }
     }
 
+    /// Whether the next bar (one bar spacing after `ts`, in the same
+    /// session) is the session's closing bar. A real broker has no fill
+    /// "at this close", so `flat_at_close` sends its market orders here,
+    /// one bar early, and they fill at the closing bar's open, inside the
+    /// session (with daily bars every bar closes a session: it then
+    /// flattens at the close, filling at the next open).
+    fn next_is_close(&self, ts: Timestamp, index: usize) -> bool {
+        let Some(last) = self.last_instant else {
+            return false;
+        };
+        let gap = ts.nanos().saturating_sub(last.nanos());
+        gap > 0
+            && self
+                .hours
+                .is_close_at(index, Timestamp::from_nanos(ts.nanos().saturating_add(gap)))
+    }
+
     /// Closes every strategy's positions with market orders (they fill at
-    /// the next bar; a real broker has no "at this close" fill).
-    pub(super) async fn flatten(&mut self, ts: Timestamp, rule: RiskRule, tag: &'static str) {
+    /// the next bar). With `net_of_working`, a strategy's working orders on
+    /// the instrument count as already closing it, so flattening twice
+    /// (one bar before the close, then at it) never sends the same order
+    /// twice; the kill switch cancels working orders first and does not.
+    pub(super) async fn flatten(
+        &mut self,
+        ts: Timestamp,
+        rule: RiskRule,
+        tag: &'static str,
+        net_of_working: bool,
+    ) {
         if self.connection != Connection::Up || self.halted.is_some() {
             // Nothing can go out; say so loudly instead of queueing orders
             // for a broker that is not there.
@@ -312,7 +338,16 @@ impl Session {
         }
         for s in 0..self.slots.len() {
             for i in 0..self.instruments.len() {
-                let q = self.own[s][i];
+                let working: i64 = if net_of_working {
+                    self.orders
+                        .values()
+                        .filter(|o| o.owner == Some(s) && o.order.intent.instrument.index() == i)
+                        .map(|o| o.order.remaining().signed() * o.order.intent.side.sign())
+                        .sum()
+                } else {
+                    0
+                };
+                let q = self.own[s][i] + working;
                 if q == 0 {
                     continue;
                 }

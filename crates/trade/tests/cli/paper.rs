@@ -202,3 +202,61 @@ fn paper_without_a_replay_and_live_without_the_adapter_fail_clearly() {
     let o = trade(&["live", "--config", live.to_str().unwrap(), "--confirm-live"]);
     assert_user_error(&o, &["Interactive Brokers adapter is not linked"]);
 }
+
+#[test]
+fn flat_at_close_flattens_one_bar_early_and_keeps_the_backtests_trades() {
+    // A real broker cannot fill at the closing bar's close, so the session
+    // sends flat-at-close orders one bar early: they fill at the closing
+    // bar's open. Prices (and equity) differ from the backtest's close
+    // fills; the trades do not, and positions never stay open overnight
+    // (which would have tripped the 2% daily loss limit on a gap).
+    let s = Scratch::new("paper-intraday");
+    let runs = s.path("runs");
+    let example = repo().join("examples/spy_intraday.toml");
+    let paper = trade(&[
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--replay",
+        "--speed",
+        "max",
+        "--journal",
+        s.path("j.sqlite").to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper",
+    ]);
+    assert!(paper.status.success(), "{}", crate::harness::stderr(&paper));
+    let backtest = trade(&[
+        "backtest",
+        "--config",
+        example.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "backtest",
+    ]);
+    assert!(backtest.status.success());
+    let fills_trades = |out: &str| {
+        let (counts, _) = headline(out);
+        counts
+            .split(", ")
+            .filter(|p| p.contains("fills") || p.contains("trades"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fills_trades(&stdout(&paper)),
+        fills_trades(&stdout(&backtest))
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(runs.join("paper/summary.json")).unwrap())
+            .unwrap();
+    assert!(
+        summary["risk"]["kill_switch"].is_null(),
+        "{}",
+        summary["risk"]
+    );
+    assert!(!stdout(&paper).contains("KILL SWITCH"));
+}
