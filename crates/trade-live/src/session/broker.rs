@@ -437,11 +437,12 @@ impl Session {
     ) -> bool {
         match (self.config.external, id) {
             (ExternalPolicy::Adopt, Some(_)) => {
-                self.alert(
-                    kind,
-                    Some(sym),
-                    format!("{msg}: adopted into the portfolio"),
-                );
+                let what = if kind == AlertKind::ExternalOrder {
+                    "adopt: its executions will be taken into the portfolio"
+                } else {
+                    "adopted into the portfolio"
+                };
+                self.alert(kind, Some(sym), format!("{msg}: {what}"));
                 true
             }
             (ExternalPolicy::Flag, Some(id)) => {
