@@ -43,13 +43,14 @@ pub struct LiveArgs {
 
 /// Connects the Interactive Brokers broker and feed adapters for `live`
 /// and the session's instruments, returning the session's links. The one
-/// place where the IB crate is wired in.
+/// place where the IB crate is wired in; it runs on the command's runtime,
+/// so it may spawn the adapters' tasks.
 ///
 /// # Errors
 /// Always, in this build: the adapter is not linked yet.
-pub fn connect_ib(
-    live: &LiveConfig,
-    instruments: &[(InstrumentId, Instrument)],
+pub async fn connect_ib(
+    live: LiveConfig,
+    instruments: Vec<(InstrumentId, Instrument)>,
 ) -> anyhow::Result<(BrokerLink, FeedLink)> {
     let _ = (live, instruments);
     anyhow::bail!("the Interactive Brokers adapter is not linked in this build yet")
@@ -121,7 +122,6 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         account = %live.account.as_deref().map(mask_account).unwrap_or_default(),
         "connecting to Interactive Brokers"
     );
-    let links = connect_ib(&live, &ids)?;
     let (journal, journal_path) = session_run::open_journal(&cfg, args.journal.as_deref())?;
     let setup = SessionSetup {
         mode: Mode::Live,
@@ -136,6 +136,7 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         warmup: data.series,
     };
     let started = Instant::now();
+    let links = connect_ib(live, ids);
     let outcome = session_run::run_session(setup, journal, links, Vec::new(), |_| Vec::new())
         .context("live session")?;
     let run_id = session_run::session_run_id(&cfg, "live");
@@ -172,7 +173,12 @@ mod tests {
 
     #[test]
     fn the_ib_links_say_they_are_not_linked() {
-        let err = connect_ib(&LiveConfig::default(), &[]).unwrap_err();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(connect_ib(LiveConfig::default(), Vec::new()))
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "the Interactive Brokers adapter is not linked in this build yet"

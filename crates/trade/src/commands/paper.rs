@@ -137,7 +137,8 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
     let series = data.series.clone();
     let tasks: Tasks = vec![Box::pin(paper_task)];
     let started = Instant::now();
-    let outcome = session_run::run_session(setup, journal, (broker, feed), tasks, |status| {
+    let links = async move { Ok((broker, feed)) };
+    let outcome = session_run::run_session(setup, journal, links, tasks, |status| {
         let replay = trade_live::replay::run(series, speed, Some(status), up_cmds, up_events);
         vec![Box::pin(replay)]
     })

@@ -49,6 +49,8 @@ pub type Tasks = Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>;
 
 /// Runs a session to its end on its own thread while `tasks` (the
 /// adapters) run on a two-worker runtime; SIGINT/SIGTERM stop it cleanly.
+/// `links` is awaited on that runtime first (an adapter may connect and
+/// spawn its socket tasks there).
 /// `after_build` receives the status receiver before anything runs (the
 /// replay paces itself on it) and returns further tasks.
 ///
@@ -57,11 +59,12 @@ pub type Tasks = Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>;
 pub fn run_session(
     setup: SessionSetup,
     journal: Box<dyn Journal + Send>,
-    links: (BrokerLink, FeedLink),
+    links: impl Future<Output = anyhow::Result<(BrokerLink, FeedLink)>>,
     mut tasks: Tasks,
     after_build: impl FnOnce(watch::Receiver<SessionStatus>) -> Tasks,
 ) -> anyhow::Result<SessionOutcome> {
     let rt = super::shutdown::runtime()?;
+    let links = rt.block_on(links)?;
     let (session, status) = {
         let _guard = rt.enter();
         Session::new(setup, journal, links.0, links.1).context("starting the session")?

@@ -199,7 +199,15 @@ fn paper_without_a_replay_and_live_without_the_adapter_fail_clearly() {
     );
     let o = trade(&["live", "--config", live.to_str().unwrap()]);
     assert_user_error(&o, &["--confirm-live"]);
-    let o = trade(&["live", "--config", live.to_str().unwrap(), "--confirm-live"]);
+    let journal = s.path("j.sqlite");
+    let o = trade(&[
+        "live",
+        "--config",
+        live.to_str().unwrap(),
+        "--confirm-live",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
     assert_user_error(&o, &["Interactive Brokers adapter is not linked"]);
 }
 
