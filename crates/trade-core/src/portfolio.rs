@@ -107,6 +107,14 @@ impl Portfolio {
         self.marks[i] = price;
     }
 
+    /// Charges a commission reported apart from its execution (live and
+    /// paper brokers send the commission report after the fill): the same
+    /// cash and commission totals as if the fill had carried it.
+    pub fn charge_commission(&mut self, commission: Money) {
+        self.cash -= commission;
+        self.commissions += commission;
+    }
+
     /// Cash balance (negative when borrowing on margin).
     #[inline]
     pub fn cash(&self) -> Money {

@@ -132,7 +132,7 @@ pub struct BacktestResult {
 
 /// Builds [`Trade`]s from executions, per instrument.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct TradeTracker {
+pub struct TradeTracker {
     open: Vec<Option<OpenTrade>>,
 }
 
@@ -150,7 +150,8 @@ struct OpenTrade {
 }
 
 impl TradeTracker {
-    pub(crate) fn new(n: usize) -> Self {
+    /// A tracker for `n` instruments.
+    pub fn new(n: usize) -> Self {
         TradeTracker {
             open: vec![None; n],
         }
@@ -163,8 +164,9 @@ impl TradeTracker {
         }
     }
 
-    /// Books an execution given the position before it.
-    pub(crate) fn on_fill(
+    /// Books one fill (`before`: the position before it); pushes the trade
+    /// it closes, if any, into `out`.
+    pub fn on_fill(
         &mut self,
         row: &FillRow,
         pos_before: i64,

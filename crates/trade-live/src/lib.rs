@@ -9,4 +9,24 @@
 #![forbid(unsafe_code)]
 
 pub mod adapter;
+/// `[session]`, `[journal]`, `[live]` and `[paper]` configuration sections.
+pub mod config;
+/// The end-of-session HTML report.
+pub mod daily_report;
+/// Options in paper mode: the options desk stepped by a feed, journaled.
 pub mod options_paper;
+/// The paper broker adapter (the backtest's fill model over a live feed).
+pub mod paper;
+/// The replay feed (recorded bars on an accelerated clock).
+pub mod replay;
+/// The session core: strategies, risk gate, order manager, reconciliation.
+pub mod session;
+/// The state a session publishes for the dashboard and health checks.
+pub mod status;
+
+pub use config::{
+    ExternalPolicy, JournalBackend, JournalConfig, LimitPolicy, LiveConfig, PaperConfig,
+    SessionConfig, Speed,
+};
+pub use session::{Session, SessionError, SessionOutcome, SessionSetup, spawn};
+pub use status::{Alert, AlertKind, Connection, Mode, SessionStatus};

@@ -49,6 +49,14 @@ pub enum Format {
 pub enum Command {
     /// Run a backtest and write a run folder (ledgers, summary.json, report.html).
     Backtest(BacktestArgs),
+    /// Run the strategies as a paper-trading session: simulated fills with
+    /// the backtest's fill model over replayed bars, every order journaled
+    /// before it is sent; writes a run folder with an end-of-session report.
+    Paper(crate::commands::paper::PaperArgs),
+    /// Run the strategies against Interactive Brokers (paper or live
+    /// account; a live account needs `account_type = "live"` and
+    /// --confirm-live). Stops cleanly on SIGINT/SIGTERM.
+    Live(crate::commands::live::LiveArgs),
     /// Resolve a config and show what a run would do, without running it:
     /// the effective config, its hash, the data files and the risk limits.
     Plan(ConfigArgs),

@@ -31,6 +31,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
     let registry = trade_engine::strategy::builtin::registry();
     match cli.command {
         Command::Backtest(args) => commands::backtest::run(&args, &registry, cli.quiet),
+        Command::Paper(args) => commands::paper::run(&args, &registry),
+        Command::Live(args) => commands::live::run(&args, &registry),
         Command::Plan(args) => commands::plan::run(&args, &registry),
         Command::Strategies { format } => commands::strategies::run(&registry, format),
         Command::Calendar {

@@ -42,6 +42,18 @@ pub struct RawConfig {
     /// effective config (and its hash) when not configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<toml::Table>,
+    /// `[session]`: order-manager policies of `trade paper` / `trade live`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<trade_live::SessionConfig>,
+    /// `[journal]`: where the order journal lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<trade_live::JournalConfig>,
+    /// `[paper]`: the replay clock of `trade paper`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<trade_live::PaperConfig>,
+    /// `[live]`: the Interactive Brokers connection of `trade live`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<trade_live::LiveConfig>,
 }
 
 /// `[run]`.

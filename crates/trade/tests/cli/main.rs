@@ -10,4 +10,5 @@ mod config_props;
 mod gateway_sim;
 mod harness;
 mod options;
+mod paper;
 mod serve;

@@ -1,0 +1,130 @@
+//! The clean stop and the published status.
+
+use super::*;
+
+impl Session {
+    pub(super) async fn shutdown(mut self) -> SessionOutcome {
+        self.stopping = true;
+        // Orders the broker is known to have (acknowledged, or sent with
+        // an order id); an intent never confirmed sent has nothing to cancel.
+        let cancellable =
+            |o: &LiveOrder| o.state == OrderState::Working || o.broker_order_id.is_some();
+        if self.config.cancel_on_exit && !self.orders.is_empty() && self.broker_open {
+            let ids: Vec<LocalOrderId> = self
+                .orders
+                .iter()
+                .filter(|(_, o)| cancellable(o))
+                .map(|(id, _)| *id)
+                .collect();
+            for id in ids {
+                self.send_cancel(id).await;
+            }
+            let until = Instant::now() + CANCEL_GRACE;
+            while self.orders.values().any(cancellable) && self.broker_open {
+                match tokio::time::timeout_at(until, self.broker.events.recv()).await {
+                    Ok(Some(ev)) => {
+                        if let Err(e) = self.on_broker(ev).await {
+                            tracing::warn!("while stopping: {e}");
+                        }
+                    }
+                    Ok(None) => self.broker_open = false,
+                    Err(_) => break,
+                }
+            }
+        }
+        let _ = self.broker.commands.send(BrokerCommand::Shutdown).await;
+        let _ = self.feed.commands.send(FeedCommand::Shutdown).await;
+        self.book_trades();
+        self.connection = Connection::Stopped;
+        self.publish();
+        let outstanding: Vec<Order> = self.orders.values().map(|o| o.order.clone()).collect();
+        let mut result = self.out;
+        result.orders.extend(outstanding.iter().cloned());
+        result.orders.sort_by_key(|o| o.id);
+        result.final_marks = (0..self.instruments.len())
+            .map(|i| self.portfolio.mark_of(InstrumentId(i as u32)))
+            .collect();
+        SessionOutcome {
+            result,
+            status: self.status_tx.borrow().clone(),
+            alerts: self.alerts,
+            adopted: self.adopted,
+            outstanding,
+        }
+    }
+
+    // -------------------------------------------------------------- status
+
+    pub(super) fn alert(&mut self, kind: AlertKind, instrument: Option<String>, message: String) {
+        tracing::warn!(kind = ?kind, instrument = instrument.as_deref().unwrap_or(""), "{message}");
+        self.alerts.push(Alert {
+            ts: now(),
+            kind,
+            instrument,
+            message,
+        });
+    }
+
+    pub(super) fn publish(&self) {
+        let p = &self.portfolio;
+        let positions = (0..self.instruments.len())
+            .filter_map(|i| {
+                let id = InstrumentId(i as u32);
+                let pos = p.position(id);
+                (pos.qty != 0).then(|| PositionStatus {
+                    symbol: self.instruments[i].symbol.to_string(),
+                    qty: pos.qty,
+                    mark: p.mark_of(id),
+                    market_value: pos.market_value(p.mark_of(id)),
+                })
+            })
+            .collect();
+        let working_orders = self
+            .orders
+            .iter()
+            .map(|(id, o)| OrderStatusLine {
+                local_id: *id,
+                strategy: o.order.strategy.0.clone(),
+                symbol: self.instruments[o.order.intent.instrument.index()]
+                    .symbol
+                    .to_string(),
+                side: o.order.intent.side.as_str(),
+                qty: o.order.intent.qty.get(),
+                filled: o.order.filled.get(),
+                order_type: o.order.intent.order_type.name(),
+                state: o.state,
+            })
+            .collect();
+        let paused = self
+            .paused
+            .iter()
+            .map(|(id, r)| PausedInstrument {
+                symbol: self.instruments[id.index()].symbol.to_string(),
+                reason: r.clone(),
+            })
+            .collect();
+        let skip = self.alerts.len().saturating_sub(MAX_ALERTS);
+        let status = SessionStatus {
+            mode: self.mode,
+            dry_run: self.dry_run,
+            connection: self.connection,
+            account_type: self.account_type,
+            cash: p.cash(),
+            equity: p.equity(),
+            day_pnl: p.equity() - self.day_start_equity,
+            positions,
+            working_orders,
+            last_bar_time: self.last_instant,
+            instants: self.instants,
+            paused,
+            halted: self.halted.clone(),
+            kill_switch: self
+                .out
+                .kill_switch
+                .as_ref()
+                .map(|k| format!("{}: {}", k.rule.as_str(), k.reason)),
+            alerts: self.alerts[skip..].to_vec(),
+        };
+        self.status_tx.send_replace(status);
+    }
+}

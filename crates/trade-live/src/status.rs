@@ -1,0 +1,164 @@
+//! What a running session publishes for the dashboard and the health
+//! check: one [`SessionStatus`] on a `tokio::sync::watch` channel, replaced
+//! after every event that changes it.
+
+use serde::Serialize;
+use trade_core::{Money, Price, Timestamp};
+use trade_journal::{LocalOrderId, OrderState};
+
+use crate::adapter::AccountType;
+
+/// Paper or live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Simulated fills (the backtest's fill model).
+    Paper,
+    /// Interactive Brokers.
+    Live,
+}
+
+/// The broker connection as the session sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// No `Connected` yet.
+    Connecting,
+    /// Connected; waiting for the reconciliation answer. No new orders.
+    Reconciling,
+    /// Connected and reconciled: trading.
+    Up,
+    /// Disconnected (the adapter reconnects by itself). No new orders.
+    Down,
+    /// The session stopped.
+    Stopped,
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// The broker connection went down or came back.
+    Connection,
+    /// A feed went quiet during market hours.
+    StaleFeed,
+    /// An order placed outside this program.
+    ExternalOrder,
+    /// An execution of an order this program did not place.
+    ExternalExecution,
+    /// A position at the broker that the portfolio does not hold.
+    PositionMismatch,
+    /// An event names an order or instrument this session does not know.
+    Unknown,
+    /// Reconciliation found something to look at.
+    Reconcile,
+    /// A journal write failed: new orders are halted.
+    Journal,
+    /// A kill switch tripped.
+    KillSwitch,
+    /// A limit order passed its timeout.
+    LimitTimeout,
+    /// A broker notice or error.
+    Broker,
+}
+
+/// Something an operator should see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// When (wall clock).
+    pub ts: Timestamp,
+    /// Kind.
+    pub kind: AlertKind,
+    /// Instrument symbol, if it concerns one.
+    pub instrument: Option<String>,
+    /// Human text with the numbers.
+    pub message: String,
+}
+
+/// One position line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PositionStatus {
+    /// Symbol.
+    pub symbol: String,
+    /// Signed units.
+    pub qty: i64,
+    /// Last mark.
+    pub mark: Price,
+    /// Market value at the mark.
+    pub market_value: Money,
+}
+
+/// One working order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderStatusLine {
+    /// Journal id.
+    pub local_id: LocalOrderId,
+    /// Strategy (or `external`/`session`).
+    pub strategy: String,
+    /// Symbol.
+    pub symbol: String,
+    /// `buy` / `sell`.
+    pub side: &'static str,
+    /// Total quantity.
+    pub qty: u64,
+    /// Filled so far.
+    pub filled: u64,
+    /// `market`, `limit`, ...
+    pub order_type: &'static str,
+    /// Journal state.
+    pub state: OrderState,
+}
+
+/// A paused instrument and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PausedInstrument {
+    /// Symbol.
+    pub symbol: String,
+    /// Why (stale feed, external trade).
+    pub reason: String,
+}
+
+/// The state a session publishes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionStatus {
+    /// Paper or live.
+    pub mode: Mode,
+    /// Whether orders stop at the journal (`--dry-run`).
+    pub dry_run: bool,
+    /// Broker connection.
+    pub connection: Connection,
+    /// Account type the broker reported, once connected.
+    pub account_type: Option<AccountType>,
+    /// Cash.
+    pub cash: Money,
+    /// Cash plus marked positions.
+    pub equity: Money,
+    /// Equity change since the current session's first instant.
+    pub day_pnl: Money,
+    /// Open positions.
+    pub positions: Vec<PositionStatus>,
+    /// Orders not in a final state.
+    pub working_orders: Vec<OrderStatusLine>,
+    /// Close time of the last processed instant.
+    pub last_bar_time: Option<Timestamp>,
+    /// Instants processed.
+    pub instants: u64,
+    /// Instruments on which new orders are paused.
+    pub paused: Vec<PausedInstrument>,
+    /// Why all new orders are halted (journal failure), if they are.
+    pub halted: Option<String>,
+    /// The kill switch, if it tripped.
+    pub kill_switch: Option<String>,
+    /// The most recent alerts (at most [`MAX_ALERTS`]), oldest first.
+    pub alerts: Vec<Alert>,
+}
+
+/// Alerts kept in the published status (all of them are in the outcome).
+pub const MAX_ALERTS: usize = 50;
+
+impl SessionStatus {
+    /// Whether new orders may go out now.
+    pub fn trading(&self) -> bool {
+        self.connection == Connection::Up && self.halted.is_none()
+    }
+}

@@ -1,0 +1,227 @@
+//! What `trade paper` and `trade live` share: opening the journal, running
+//! a session on its own thread with the adapters on a small runtime, the
+//! clean stop on SIGINT/SIGTERM, and the run folder with the end-of-session
+//! report.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use tokio::sync::{oneshot, watch};
+use trade_journal::{Journal, SqliteJournal};
+use trade_live::adapter::{BrokerLink, FeedLink};
+use trade_live::{JournalBackend, Session, SessionOutcome, SessionSetup, SessionStatus};
+
+use crate::config::LoadedConfig;
+use crate::data_source::LoadedData;
+use crate::pipeline::{self, RunOptions, RunOutcome};
+
+/// The journal a session writes: `--journal PATH` (SQLite) wins over `[journal]`.
+///
+/// # Errors
+/// The file cannot be opened or created (the error names it), or the
+/// configured backend is not in this build.
+pub fn open_journal(
+    cfg: &LoadedConfig,
+    journal: Option<&Path>,
+) -> anyhow::Result<(Box<dyn Journal + Send>, String)> {
+    let section = cfg.raw.journal.clone().unwrap_or_default();
+    let path = match (journal, section.backend) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, JournalBackend::Sqlite) => section.path.clone(),
+        (None, JournalBackend::Postgres) => anyhow::bail!(
+            "{}: journal.backend = \"postgres\": the PostgreSQL journal is not linked in this build yet; use backend = \"sqlite\" or --journal PATH",
+            cfg.source.display()
+        ),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the journal's folder {}", dir.display()))?;
+    }
+    let j = SqliteJournal::open(&path)
+        .with_context(|| format!("opening the journal {}", path.display()))?;
+    Ok((Box::new(j), path.display().to_string()))
+}
+
+/// Adapter tasks to run beside the session.
+pub type Tasks = Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>;
+
+/// Runs a session to its end on its own thread while `tasks` (the
+/// adapters) run on a two-worker runtime; SIGINT/SIGTERM stop it cleanly.
+/// `links` is awaited on that runtime first (an adapter may connect and
+/// spawn its socket tasks there).
+/// `after_build` receives the status receiver before anything runs (the
+/// replay paces itself on it) and returns further tasks.
+///
+/// # Errors
+/// The runtime or thread cannot start, or the session fails.
+pub fn run_session(
+    setup: SessionSetup,
+    journal: Box<dyn Journal + Send>,
+    links: impl Future<Output = anyhow::Result<(BrokerLink, FeedLink)>>,
+    mut tasks: Tasks,
+    after_build: impl FnOnce(watch::Receiver<SessionStatus>) -> Tasks,
+) -> anyhow::Result<SessionOutcome> {
+    let rt = super::shutdown::runtime()?;
+    let links = rt.block_on(links)?;
+    let (session, status) = {
+        let _guard = rt.enter();
+        Session::new(setup, journal, links.0, links.1).context("starting the session")?
+    };
+    tasks.extend(after_build(status.clone()));
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let handle = trade_live::spawn(session, stop_rx).context("starting the session thread")?;
+    rt.block_on(async move {
+        for t in tasks {
+            tokio::spawn(t);
+        }
+        let shutdown = super::shutdown::Shutdown::install();
+        let heartbeat = async {
+            // The health line: one per minute while the session runs.
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let s = status.borrow().clone();
+                tracing::info!(
+                    connection = ?s.connection,
+                    equity = %s.equity.round_cents(),
+                    day_pnl = %s.day_pnl.round_cents(),
+                    working_orders = s.working_orders.len(),
+                    paused = s.paused.len(),
+                    instants = s.instants,
+                    last_bar = ?s.last_bar_time,
+                    "heartbeat"
+                );
+            }
+        };
+        let mut ended = status.clone();
+        tokio::select! {
+            () = shutdown.wait() => {
+                tracing::info!("stop requested: no new orders, cancelling working orders if configured");
+                let _ = stop_tx.send(());
+            }
+            () = async {
+                let _ = ended
+                    .wait_for(|s| s.connection == trade_live::Connection::Stopped)
+                    .await;
+            } => {}
+            () = heartbeat => {}
+        }
+    });
+    let outcome = handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("the session thread panicked"))??;
+    // Adapter tasks end with the session; the runtime drops what is left.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    Ok(outcome)
+}
+
+/// A run id for a session: `<name>-<mode>-<UTC time>`.
+pub fn session_run_id(cfg: &LoadedConfig, mode: &str) -> String {
+    let name = cfg.raw.run.name.clone().unwrap_or_else(|| {
+        cfg.source
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into())
+    });
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let now = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S");
+    format!("{name}-{mode}-{now}")
+}
+
+/// Writes the run folder `opts.run_id` (the backtest's ledgers and report, plus
+/// `session.html`, the end-of-session report, and `session.json`, the
+/// final status and every alert) and renders the summary.
+///
+/// # Errors
+/// The folder cannot be written.
+pub fn finish(
+    cfg: &LoadedConfig,
+    opts: &RunOptions,
+    data: Option<&LoadedData>,
+    instruments: &[trade_core::Instrument],
+    outcome: SessionOutcome,
+    journal_path: &str,
+    started: Instant,
+) -> anyhow::Result<String> {
+    let run_id = opts
+        .run_id
+        .clone()
+        .unwrap_or_else(|| session_run_id(cfg, "session"));
+    let title = format!("{run_id}: end-of-session report");
+    let html = trade_live::daily_report::render(&title, &outcome, instruments);
+    let status_json = serde_json::to_vec_pretty(&serde_json::json!({
+        "status": &outcome.status,
+        "alerts": &outcome.alerts,
+        "journal": journal_path,
+    }))?;
+    let t2 = Instant::now();
+    let input = trade_report::RunInput {
+        run_id: run_id.clone(),
+        version: crate::VERSION.to_string(),
+        git_sha: pipeline::git_sha(),
+        config_toml: cfg.effective_toml.clone(),
+        config_hash: cfg.hash.clone(),
+        data_files: data.map(|d| d.files.clone()).unwrap_or_default(),
+        instruments: instruments.to_vec(),
+        strategy_names: cfg.strategies.iter().map(|s| s.name.clone()).collect(),
+        benchmark: data.and_then(|d| d.benchmark(cfg.benchmark)),
+        result: &outcome.result,
+        metrics_config: trade_metrics::MetricsConfig {
+            periods_per_year: cfg.raw.metrics.periods_per_year,
+            risk_free_annual: cfg.raw.metrics.risk_free_rate,
+        },
+        extra_files: vec![
+            trade_report::ExtraFile {
+                name: "session.html".into(),
+                bytes: html.into_bytes(),
+            },
+            trade_report::ExtraFile {
+                name: "session.json".into(),
+                bytes: status_json,
+            },
+        ],
+    };
+    let run_dir: PathBuf = pipeline::write_folder(cfg, opts, &input)?;
+    let write_time = t2.elapsed();
+    let alerts = outcome.alerts.len();
+    let outstanding = outcome.outstanding.len();
+    let dry_run = outcome.status.dry_run;
+    let engine_time = started.elapsed();
+    let run = RunOutcome {
+        run_id,
+        run_dir: run_dir.clone(),
+        result: outcome.result,
+        load_time: std::time::Duration::ZERO,
+        engine_time,
+        write_time,
+    };
+    let summary_path = run_dir.join(trade_report::SUMMARY_FILE);
+    let text = std::fs::read_to_string(&summary_path)
+        .with_context(|| format!("reading {}", summary_path.display()))?;
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("parsing {}", summary_path.display()))?;
+    let mut o = super::backtest::render_summary(&summary, &run)?;
+    writeln!(
+        o,
+        "journal {journal_path}{}\noutstanding orders {outstanding}, alerts {alerts}\n{}",
+        if dry_run {
+            " (dry run: nothing sent)"
+        } else {
+            ""
+        },
+        run_dir.join("session.html").display()
+    )?;
+    Ok(o)
+}

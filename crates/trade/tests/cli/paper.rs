@@ -1,0 +1,270 @@
+//! `trade paper` and `trade live` as a user runs them. The strongest check:
+//! a paper session replaying the example's data trades exactly like the
+//! backtest of the same config — same engine, same fill model, only the
+//! clock, the feed and the broker differ.
+
+use trade::config::{self, Sources};
+use trade::pipeline::{self, RunOptions};
+use trade_journal::{AuditKind, Commission, Execution, Journal, OrderState, SqliteJournal};
+
+use crate::harness::{Scratch, assert_user_error, repo, spy_config, stdout, trade};
+
+/// `equity A -> B` and `(N bars, N orders, N fills, N trades)` of a summary.
+fn headline(out: &str) -> (String, String) {
+    let run = out
+        .lines()
+        .find(|l| l.starts_with("run "))
+        .unwrap_or_default();
+    let counts = run
+        .split_once('(')
+        .map(|(_, c)| c.to_string())
+        .unwrap_or_default();
+    let equity = out
+        .lines()
+        .find(|l| l.starts_with("equity "))
+        .unwrap_or_default()
+        .to_string();
+    (counts, equity)
+}
+
+#[test]
+fn a_paper_replay_trades_exactly_like_the_backtest_and_journals_every_order() {
+    let s = Scratch::new("paper");
+    let journal = s.path("journal.sqlite");
+    let runs = s.path("runs");
+    let example = repo().join("examples/spy_ma_crossover.toml");
+    let data = repo().join("data/daily/pandas_ta/SPY.csv");
+    let paper = trade(&[
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--replay",
+        data.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper",
+    ]);
+    assert!(paper.status.success(), "{}", crate::harness::stderr(&paper));
+    let backtest = trade(&[
+        "backtest",
+        "--config",
+        example.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "backtest",
+    ]);
+    assert!(backtest.status.success());
+    let (p_counts, p_equity) = headline(&stdout(&paper));
+    let (b_counts, b_equity) = headline(&stdout(&backtest));
+    assert!(
+        !p_equity.is_empty() && p_counts.contains("fills"),
+        "{}",
+        stdout(&paper)
+    );
+    assert_eq!(p_equity, b_equity, "final equity");
+    assert_eq!(p_counts, b_counts, "bars, orders, fills, round trips");
+
+    // The journal holds every fill of the backtest, in order, at the same
+    // price and quantity, with the same commission.
+    let registry = trade_engine::strategy::builtin::registry();
+    let cfg = config::load(&example, &Sources::default(), &registry).unwrap();
+    let opts = RunOptions {
+        output_dir: Some(s.path("inproc")),
+        run_id: Some("bt".into()),
+        progress: false,
+    };
+    let bt = pipeline::run(&cfg, &opts, &registry).unwrap().result;
+    let j = SqliteJournal::open_read_only(&journal).unwrap();
+    let audit = j.audit_after(0, 1_000_000).unwrap();
+    let execs: Vec<Execution> = audit
+        .iter()
+        .filter(|a| a.kind == AuditKind::Fill)
+        .map(|a| serde_json::from_value(a.payload.clone()).unwrap())
+        .collect();
+    let commissions: Vec<Commission> = audit
+        .iter()
+        .filter(|a| a.kind == AuditKind::Commission)
+        .map(|a| serde_json::from_value(a.payload.clone()).unwrap())
+        .collect();
+    assert_eq!(execs.len(), bt.fills.len());
+    assert_eq!(commissions.len(), bt.fills.len());
+    for (k, (e, f)) in execs.iter().zip(&bt.fills).enumerate() {
+        let f = &f.fill;
+        assert_eq!(
+            (e.ts, e.side, e.qty, e.price),
+            (f.ts, f.side, f.qty, f.price),
+            "fill {k}"
+        );
+        assert_eq!(commissions[k].commission, f.commission, "commission {k}");
+        // Every execution belongs to a journaled intent that ended filled.
+        let local = trade_journal::LocalOrderId::from_order_ref(e.order_ref.as_deref().unwrap())
+            .expect("our orderRef");
+        assert_eq!(
+            j.order(local).unwrap().unwrap().state,
+            OrderState::Filled,
+            "order {local}"
+        );
+    }
+    assert!(j.orders_with_unknown_outcome().unwrap().is_empty());
+    // A second session on the same journal trades the same way again: its
+    // executions are new, not taken for duplicates of the first run's.
+    let again = trade(&[
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--replay",
+        data.to_str().unwrap(),
+        "--speed",
+        "max",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper2",
+    ]);
+    assert!(again.status.success(), "{}", crate::harness::stderr(&again));
+    assert_eq!(
+        headline(&stdout(&again)),
+        (b_counts.clone(), b_equity.clone())
+    );
+    let report = std::fs::read_to_string(runs.join("paper/session.html")).unwrap();
+    assert!(
+        report.contains(&format!("Fills ({})", bt.fills.len())),
+        "the end-of-session report lists the fills"
+    );
+    assert!(runs.join("paper/report.html").is_file());
+}
+
+#[test]
+fn a_dry_run_journals_intents_and_fills_nothing() {
+    let s = Scratch::new("paper-dry");
+    let cfg = s.write("c.toml", &spy_config(""));
+    let journal = s.path("j.sqlite");
+    let o = trade(&[
+        "paper",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--replay",
+        "--speed",
+        "max",
+        "--dry-run",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--output-dir",
+        s.path("runs").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    assert!(stdout(&o).contains("dry run: nothing sent"));
+    let j = SqliteJournal::open_read_only(&journal).unwrap();
+    let first = j
+        .order(trade_journal::LocalOrderId(1))
+        .unwrap()
+        .expect("an intent");
+    assert_eq!(first.state, OrderState::Abandoned);
+    assert!(j.last_execution_time().unwrap().is_none(), "no fill");
+}
+
+#[test]
+fn session_config_errors_name_the_key_and_the_file() {
+    let s = Scratch::new("paper-bad");
+    let cfg = s.write("c.toml", &spy_config("\n[session]\nextrnal = \"adopt\"\n"));
+    let o = trade(&["paper", "--config", cfg.to_str().unwrap(), "--replay"]);
+    assert_user_error(&o, &["c.toml", "extrnal"]);
+    let cfg = s.write(
+        "d.toml",
+        &spy_config("\n[session]\nlimit_timeout = \"5 parsecs\"\n"),
+    );
+    let o = trade(&["paper", "--config", cfg.to_str().unwrap(), "--replay"]);
+    assert_user_error(&o, &["d.toml", "limit_timeout"]);
+}
+
+#[test]
+fn paper_without_a_replay_and_live_without_the_adapter_fail_clearly() {
+    let s = Scratch::new("live");
+    let cfg = s.write("c.toml", &spy_config(""));
+    let o = trade(&["paper", "--config", cfg.to_str().unwrap()]);
+    assert_user_error(&o, &["--replay"]);
+    let o = trade(&["live", "--config", cfg.to_str().unwrap()]);
+    assert_user_error(&o, &["no [live] section"]);
+    let live = s.write(
+        "l.toml",
+        &spy_config("\n[live]\nport = 4001\naccount_type = \"live\"\n"),
+    );
+    let o = trade(&["live", "--config", live.to_str().unwrap()]);
+    assert_user_error(&o, &["--confirm-live"]);
+    let journal = s.path("j.sqlite");
+    let o = trade(&[
+        "live",
+        "--config",
+        live.to_str().unwrap(),
+        "--confirm-live",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_user_error(&o, &["Interactive Brokers adapter is not linked"]);
+}
+
+#[test]
+fn flat_at_close_flattens_one_bar_early_and_keeps_the_backtests_trades() {
+    // A real broker cannot fill at the closing bar's close, so the session
+    // sends flat-at-close orders one bar early: they fill at the closing
+    // bar's open. Prices (and equity) differ from the backtest's close
+    // fills; the trades do not, and positions never stay open overnight
+    // (which would have tripped the 2% daily loss limit on a gap).
+    let s = Scratch::new("paper-intraday");
+    let runs = s.path("runs");
+    let example = repo().join("examples/spy_intraday.toml");
+    let paper = trade(&[
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--replay",
+        "--speed",
+        "max",
+        "--journal",
+        s.path("j.sqlite").to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper",
+    ]);
+    assert!(paper.status.success(), "{}", crate::harness::stderr(&paper));
+    let backtest = trade(&[
+        "backtest",
+        "--config",
+        example.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "backtest",
+    ]);
+    assert!(backtest.status.success());
+    let fills_trades = |out: &str| {
+        let (counts, _) = headline(out);
+        counts
+            .split(", ")
+            .filter(|p| p.contains("fills") || p.contains("trades"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fills_trades(&stdout(&paper)),
+        fills_trades(&stdout(&backtest))
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(runs.join("paper/summary.json")).unwrap())
+            .unwrap();
+    assert!(
+        summary["risk"]["kill_switch"].is_null(),
+        "{}",
+        summary["risk"]
+    );
+    assert!(!stdout(&paper).contains("KILL SWITCH"));
+}
