@@ -212,8 +212,8 @@ impl<'a> OptionsPaper<'a> {
     }
 
     /// Consumes a feed until it ends (a replay's [`FeedEvent::End`], or
-    /// the feed closing its channel on shutdown): each bar of the
-    /// underlying (instrument 0) steps the desk. Blocking: call it on a
+    /// the feed closing its channel on shutdown): each bar of `underlying`
+    /// (its id in the feed) steps the desk. Blocking: call it on a
     /// thread of its own (journal writes fsync), not on an async runtime.
     ///
     /// # Errors
@@ -221,12 +221,13 @@ impl<'a> OptionsPaper<'a> {
     pub fn run_blocking(
         &mut self,
         feed: &mut FeedLink,
+        underlying: InstrumentId,
         source: &mut dyn ChainSource,
         mut on_step: impl FnMut(&Bar, &StepSummary),
     ) -> Result<(), OptionsPaperError> {
         while let Some(event) = feed.events.blocking_recv() {
             match event {
-                FeedEvent::Bar(bar) if bar.instrument == InstrumentId(0) => {
+                FeedEvent::Bar(bar) if bar.instrument == underlying => {
                     let step = self.on_bar(&bar, source)?;
                     on_step(&bar, &step);
                 }

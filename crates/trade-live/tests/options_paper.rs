@@ -122,7 +122,7 @@ fn a_fed_paper_desk_trades_as_the_backtest_and_journals_every_order_and_fill() {
     let mut paper = OptionsPaper::new(&spec, spy, &src, Box::new(journal)).expect("desk");
     let mut steps = 0;
     paper
-        .run_blocking(&mut feed, &mut src, |_, _| steps += 1)
+        .run_blocking(&mut feed, InstrumentId(0), &mut src, |_, _| steps += 1)
         .expect("paper run");
     sender.join().expect("feeder");
     assert_eq!(steps, bars.len());

@@ -89,11 +89,6 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         &Sources::from_process(args.config.sets.clone()),
         registry,
     )?;
-    anyhow::ensure!(
-        cfg.options.is_none(),
-        "{}: [options] strategies run in backtests only for now; paper sessions take [[strategies]]",
-        cfg.source.display()
-    );
     let Some(files) = &args.replay else {
         anyhow::bail!(
             "trade paper needs --replay [FILES...] in this build: the live market-data feed comes with the Interactive Brokers adapter, which is not linked yet"
@@ -101,6 +96,9 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
     };
     apply_replay(&mut cfg, files)?;
     let data = data_source::load(&cfg)?;
+    if let Some(plan) = cfg.options.clone() {
+        return options_paper(args, &cfg, &plan, &data);
+    }
     let hours = pipeline::market_hours(&data)?;
     let spec = pipeline::spec(&cfg);
     let speed = args
@@ -165,4 +163,46 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         &journal_path,
         started,
     )
+}
+
+/// `trade paper` on an `[options]` config: the options desk on a replay of
+/// its underlying, journaled, with the backtest's run folder.
+fn options_paper(
+    args: &PaperArgs,
+    cfg: &LoadedConfig,
+    plan: &crate::config::OptionsPlan,
+    data: &crate::data_source::LoadedData,
+) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        !args.dry_run,
+        "--dry-run: the options desk in paper mode fills its combos against the chain it decided on; there is nothing to hold back from a broker"
+    );
+    let speed = args
+        .speed
+        .or(cfg.raw.paper.map(|p| p.speed))
+        .unwrap_or_default();
+    let (journal, journal_path) = session_run::open_journal(cfg, args.journal.as_deref())?;
+    let run_id = args
+        .run_id
+        .clone()
+        .unwrap_or_else(|| session_run::session_run_id(cfg, "paper"));
+    let opts = RunOptions {
+        output_dir: args.output_dir.clone(),
+        run_id: Some(run_id.clone()),
+        progress: false,
+    };
+    let run = crate::options_run::PaperRun {
+        speed,
+        journal,
+        journal_path: journal_path.clone(),
+    };
+    let outcome = crate::options_run::paper(cfg, plan, data, run, run_id, &opts)?;
+    let summary_path = outcome.run_dir.join(trade_report::SUMMARY_FILE);
+    let text = std::fs::read_to_string(&summary_path)
+        .with_context(|| format!("reading {}", summary_path.display()))?;
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("parsing {}", summary_path.display()))?;
+    let mut out = super::backtest::render_summary(&summary, &outcome)?;
+    out.push_str(&format!("journal {journal_path}\n"));
+    Ok(out)
 }

@@ -268,3 +268,91 @@ fn flat_at_close_flattens_one_bar_early_and_keeps_the_backtests_trades() {
     );
     assert!(!stdout(&paper).contains("KILL SWITCH"));
 }
+
+/// An `[options]` config in paper mode: the options desk on a replay of
+/// its underlying makes exactly the backtest's trades, and the journal
+/// holds every leg order (filled), its execution, and each opened
+/// structure and exit decision.
+#[test]
+fn an_options_paper_session_trades_like_its_backtest_and_journals_each_leg() {
+    let s = Scratch::new("options-paper");
+    let journal = s.path("journal.sqlite");
+    let runs = s.path("runs");
+    let example = repo().join("examples/qqq_bull_put.toml");
+    let window = [
+        "--set",
+        "run.start=2021-01-04",
+        "--set",
+        "run.end=2021-12-31",
+    ];
+    let mut args = vec![
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--replay",
+        "--speed",
+        "max",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper",
+    ];
+    args.extend(window);
+    let paper = trade(&args);
+    assert!(paper.status.success(), "{}", crate::harness::stderr(&paper));
+    let mut args = vec![
+        "backtest",
+        "--config",
+        example.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "backtest",
+    ];
+    args.extend(window);
+    let backtest = trade(&args);
+    assert!(
+        backtest.status.success(),
+        "{}",
+        crate::harness::stderr(&backtest)
+    );
+    let (p, b) = (headline(&stdout(&paper)), headline(&stdout(&backtest)));
+    assert_eq!(p, b, "paper and backtest differ");
+    assert!(!p.0.contains(" 0 orders"), "the year must trade: {}", p.0);
+    let options: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs.join("paper/options.json")).expect("options.json"),
+    )
+    .expect("json");
+    let structures = options["positions"].as_array().expect("positions").len();
+    let exits = options["decisions"].as_array().expect("decisions").len();
+
+    let j = SqliteJournal::open_read_only(&journal).expect("journal");
+    assert!(j.open_orders().expect("open").is_empty());
+    let mut orders = 0;
+    while let Some(o) = j
+        .order(trade_journal::LocalOrderId(orders + 1))
+        .expect("read")
+    {
+        assert_eq!(o.state, OrderState::Filled, "order {}", o.local_id);
+        let execs = j.executions_for(o.local_id).expect("executions");
+        assert_eq!(execs.len(), 1, "order {}", o.local_id);
+        assert_eq!(execs[0].qty, o.qty);
+        orders += 1;
+    }
+    let counts = &p.0;
+    assert!(
+        counts.contains(&format!(" {orders} orders")),
+        "journal has {orders} orders, the run: {counts}"
+    );
+    let audit = j.audit_after(0, 1_000_000).expect("audit");
+    let kind = |k: &str| {
+        audit
+            .iter()
+            .filter(|a| a.kind == AuditKind::Decision && a.payload["decision"]["kind"] == k)
+            .count()
+    };
+    assert_eq!(kind("open_structure"), structures);
+    assert_eq!(kind("exit_rule"), exits);
+}
