@@ -115,6 +115,11 @@ pub trait Journal {
     /// The latest execution time journaled: ask the broker for executions since then.
     fn last_execution_time(&self) -> Result<Option<Timestamp>>;
 
+    /// The highest broker (TWS API) order id any journaled order was sent
+    /// under: the next process must not use it again, even if a restarted
+    /// gateway hands out a lower nextValidId.
+    fn max_broker_order_id(&self) -> Result<Option<i64>>;
+
     /// The journal state [`reconcile`] needs for this broker view.
     fn snapshot_for(&self, view: &BrokerView) -> Result<JournalSnapshot>;
 

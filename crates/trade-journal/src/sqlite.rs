@@ -803,6 +803,12 @@ impl Journal for SqliteJournal {
         Ok(ns.map(Timestamp::from_nanos))
     }
 
+    fn max_broker_order_id(&self) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT max(broker_order_id) FROM orders", [], |r| r.get(0))
+            .map_err(JournalError::sql("read the highest broker order id"))
+    }
+
     fn snapshot_for(&self, view: &BrokerView) -> Result<JournalSnapshot> {
         let mut orders = self.open_orders()?;
         let mut have: HashSet<LocalOrderId> = orders.iter().map(|o| o.local_id).collect();

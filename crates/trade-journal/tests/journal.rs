@@ -56,6 +56,15 @@ fn order_lifecycle_survives_close_and_reopen() {
     let c = j.record_intent(&intent(6, 1)).unwrap();
     assert!(c > b, "{c} after {b}");
     assert_eq!(j.last_execution_time().unwrap(), Some(ts(5)));
+    // The broker id floor a new process starts above: order a was acked as 11.
+    assert_eq!(j.max_broker_order_id().unwrap(), Some(11));
+    assert_eq!(
+        SqliteJournal::open_in_memory()
+            .unwrap()
+            .max_broker_order_id()
+            .unwrap(),
+        None
+    );
 }
 
 #[test]

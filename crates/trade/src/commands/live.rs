@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
-use trade_core::{Instrument, InstrumentId};
+use trade_core::Instrument;
 use trade_engine::market_hours::{MarketHours, SessionTimes};
 use trade_engine::strategy::Registry;
 use trade_live::adapter::{AccountType, BrokerLink, FeedLink};
@@ -41,19 +41,62 @@ pub struct LiveArgs {
     pub output_dir: Option<PathBuf>,
 }
 
-/// Connects the Interactive Brokers broker and feed adapters for `live`
-/// and the session's instruments, returning the session's links. The one
-/// place where the IB crate is wired in; it runs on the command's runtime,
-/// so it may spawn the adapters' tasks.
+/// Connects the Interactive Brokers adapter (`trade-ib`) for a session
+/// whose bars are `bar_seconds` long; order ids start above `min_order_id`
+/// (one more than the highest the journal ever saw), so a gateway that
+/// comes back with a rolled-back nextValidId cannot make us reuse one.
 ///
 /// # Errors
-/// Always, in this build: the adapter is not linked yet.
+/// The `[live]` values cannot work (named).
 pub async fn connect_ib(
     live: LiveConfig,
-    instruments: Vec<(InstrumentId, Instrument)>,
+    bar_seconds: u32,
+    min_order_id: i32,
 ) -> anyhow::Result<(BrokerLink, FeedLink)> {
-    let _ = (live, instruments);
-    anyhow::bail!("the Interactive Brokers adapter is not linked in this build yet")
+    let cfg = trade_ib::IbConfig {
+        host: live.host.clone(),
+        port: live.port,
+        client_id: live.client_id,
+        account: live.account.clone(),
+        bar_seconds,
+        min_order_id,
+        ..trade_ib::IbConfig::default()
+    };
+    let (broker, feed, handle) = trade_ib::start(cfg)?;
+    // The adapter's status is logged as it changes; the task ends with the links.
+    let mut status = handle.status;
+    tokio::spawn(async move {
+        while status.changed().await.is_ok() {
+            let s = status.borrow().clone();
+            tracing::debug!(
+                connected = s.connected,
+                generation = s.generation,
+                circuit = ?s.circuit,
+                next_order_id = s.next_order_id,
+                "IB connection status"
+            );
+        }
+    });
+    Ok((broker, feed))
+}
+
+/// The bar length of the warm-up data in seconds: the most common gap
+/// between consecutive bars of the first series within one session
+/// (86 400 for daily data).
+fn bar_seconds(series: &[Vec<trade_core::Bar>]) -> u32 {
+    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    if let Some(s) = series.iter().find(|s| s.len() > 1) {
+        for w in s.windows(2) {
+            let gap = w[1].ts.secs() - w[0].ts.secs();
+            if gap > 0 {
+                *counts.entry(gap.min(86_400)).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(gap, n)| (n, -gap))
+        .map_or(86_400, |(gap, _)| u32::try_from(gap).unwrap_or(86_400))
 }
 
 /// Whether this config may trade a live account (config and flag agree).
@@ -110,11 +153,7 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
     // The configured bar files are the strategies' warm-up history.
     let data = crate::data_source::load(&cfg)?;
     let instruments: Vec<Instrument> = data.instruments.clone();
-    let ids: Vec<(InstrumentId, Instrument)> = instruments
-        .iter()
-        .enumerate()
-        .map(|(i, ins)| (InstrumentId(i as u32), ins.clone()))
-        .collect();
+    let bar_len = bar_seconds(&data.series);
     tracing::info!(
         host = %live.host,
         port = live.port,
@@ -136,7 +175,11 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         warmup: data.series,
     };
     let started = Instant::now();
-    let links = connect_ib(live, ids);
+    let min_order_id = journal
+        .max_broker_order_id()
+        .context("reading the journal's highest order id")?
+        .map_or(1, |m| i32::try_from(m + 1).unwrap_or(i32::MAX));
+    let links = connect_ib(live, bar_len, min_order_id);
     let outcome = session_run::run_session(setup, journal, links, Vec::new(), |_| Vec::new())
         .context("live session")?;
     let run_id = session_run::session_run_id(&cfg, "live");
@@ -172,16 +215,45 @@ mod tests {
     }
 
     #[test]
-    fn the_ib_links_say_they_are_not_linked() {
+    fn bad_live_values_are_refused_before_connecting() {
         let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap();
+        let live = LiveConfig {
+            port: 0,
+            ..LiveConfig::default()
+        };
         let err = rt
-            .block_on(connect_ib(LiveConfig::default(), Vec::new()))
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the Interactive Brokers adapter is not linked in this build yet"
-        );
+            .block_on(connect_ib(live, 86_400, 1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("port must be 1..65535"), "{err}");
+        let err = rt
+            .block_on(connect_ib(LiveConfig::default(), 7, 1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bar size 7 s"), "{err}");
+    }
+
+    #[test]
+    fn the_bar_length_is_the_most_common_gap() {
+        use trade_core::InstrumentId;
+        let bar = |secs: i64| trade_core::Bar {
+            instrument: InstrumentId(0),
+            ts: trade_core::Timestamp::from_secs(secs),
+            open: trade_core::Price::from_cents(100),
+            high: trade_core::Price::from_cents(100),
+            low: trade_core::Price::from_cents(100),
+            close: trade_core::Price::from_cents(100),
+            volume: 1,
+        };
+        // Minute bars with an overnight gap: 60.
+        let minutes: Vec<_> = [0, 60, 120, 180, 80_000, 80_060].map(bar).to_vec();
+        assert_eq!(bar_seconds(&[minutes]), 60);
+        // Daily bars with weekends: capped at a day.
+        let days: Vec<_> = [0, 86_400, 172_800, 432_000].map(bar).to_vec();
+        assert_eq!(bar_seconds(&[days]), 86_400);
+        assert_eq!(bar_seconds(&[]), 86_400);
     }
 }

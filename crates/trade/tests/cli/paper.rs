@@ -186,7 +186,7 @@ fn session_config_errors_name_the_key_and_the_file() {
 }
 
 #[test]
-fn paper_without_a_replay_and_live_without_the_adapter_fail_clearly() {
+fn paper_without_a_replay_and_bad_live_settings_fail_clearly() {
     let s = Scratch::new("live");
     let cfg = s.write("c.toml", &spy_config(""));
     let o = trade(&["paper", "--config", cfg.to_str().unwrap()]);
@@ -199,16 +199,9 @@ fn paper_without_a_replay_and_live_without_the_adapter_fail_clearly() {
     );
     let o = trade(&["live", "--config", live.to_str().unwrap()]);
     assert_user_error(&o, &["--confirm-live"]);
-    let journal = s.path("j.sqlite");
-    let o = trade(&[
-        "live",
-        "--config",
-        live.to_str().unwrap(),
-        "--confirm-live",
-        "--journal",
-        journal.to_str().unwrap(),
-    ]);
-    assert_user_error(&o, &["Interactive Brokers adapter is not linked"]);
+    let bad = s.write("b.toml", &spy_config("\n[live]\nport = 0\n"));
+    let o = trade(&["live", "--config", bad.to_str().unwrap()]);
+    assert_user_error(&o, &["port must be 1..65535"]);
 }
 
 #[test]
