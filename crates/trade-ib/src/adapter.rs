@@ -1047,8 +1047,9 @@ fn broker_order(d: &ibapi::orders::OrderData, filled: Option<f64>) -> Result<Bro
     };
     Ok(BrokerOrder {
         order_ref: (!d.order.order_ref.is_empty()).then(|| d.order.order_ref.clone()),
-        broker_order_id: Some(i64::from(d.order_id)),
-        perm_id: (d.order.perm_id != 0).then_some(d.order.perm_id),
+        // Completed orders carry no API order id (IB sends -1 or 0).
+        broker_order_id: (d.order_id > 0).then_some(i64::from(d.order_id)),
+        perm_id: (d.order.perm_id > 0).then_some(d.order.perm_id),
         status: d.order_state.status.as_str().to_string(),
         instrument: contracts::instrument_key(&d.contract).map_err(|e| e.to_string())?,
         side: contracts::action_side(&d.order.action),

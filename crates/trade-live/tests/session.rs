@@ -389,7 +389,7 @@ async fn an_intent_is_journaled_before_it_is_sent_and_a_restart_resolves_it_with
 }
 
 #[tokio::test]
-async fn an_intent_the_broker_never_saw_stays_pending_and_is_not_resubmitted() {
+async fn a_sent_order_the_broker_does_not_list_stays_pending_and_is_not_resubmitted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.sqlite");
     let mut h = start(
@@ -403,6 +403,14 @@ async fn an_intent_the_broker_never_saw_stays_pending_and_is_not_resubmitted() {
     h.connect(0, BrokerSnapshot::default()).await;
     h.instant(px(100)).await;
     let (local, _) = h.place().await;
+    // Written to the wire, then the process dies before any ack.
+    h.send(BrokerEvent::Sent {
+        local_id: local,
+        broker_order_id: 1,
+        ts: Timestamp::from_secs(1),
+    })
+    .await;
+    h.instant(px(100)).await;
     h.task.abort();
     let _ = h.task.await;
 
@@ -442,6 +450,55 @@ async fn an_intent_the_broker_never_saw_stays_pending_and_is_not_resubmitted() {
     assert!(
         j.order(LocalOrderId(local.0 + 1)).unwrap().is_none(),
         "no second intent"
+    );
+    h.finish().await;
+}
+
+/// An intent journaled but never handed over as written (the process died
+/// between the journal and the wire) that a complete reconciliation does
+/// not find at the broker never reached it: it is abandoned with its
+/// reason, and the strategy's next decision is a new intent with a new
+/// local id, not a blind resend of the old one.
+#[tokio::test]
+async fn an_intent_never_sent_that_the_broker_does_not_list_is_abandoned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut h = start(
+        journal_at(&path),
+        config(),
+        Buyer {
+            qty: 10,
+            limit: None,
+        },
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(100)).await;
+    let (local, _) = h.place().await;
+    h.task.abort();
+    let _ = h.task.await;
+
+    let mut h = start(
+        journal_at(&path),
+        config(),
+        Buyer {
+            qty: 10,
+            limit: None,
+        },
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(101)).await;
+    let (again, _) = h.place().await;
+    assert!(again.0 > local.0, "a new intent, not the old one resent");
+    let j = SqliteJournal::open_read_only(&path).unwrap();
+    let old = j.order(local).unwrap().expect("old intent");
+    assert_eq!(old.state, trade_journal::OrderState::Abandoned);
+    let s = h.status.borrow().clone();
+    assert!(
+        s.alerts
+            .iter()
+            .any(|a| a.kind == AlertKind::Reconcile && a.message.contains("never sent")),
+        "{:?}",
+        s.alerts
     );
     h.finish().await;
 }

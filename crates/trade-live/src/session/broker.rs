@@ -564,15 +564,48 @@ impl Session {
                 ),
             );
         } else if !plan.unresolved.is_empty() {
-            let ids: Vec<String> = plan.unresolved.iter().map(ToString::to_string).collect();
-            self.alert(
-                AlertKind::Reconcile,
-                None,
-                format!(
-                    "orders with unknown outcome stay pending until the broker confirms (never resubmitted): {}",
-                    ids.join(", ")
-                ),
-            );
+            // An intent never confirmed written (PendingSubmit) that the
+            // broker does not list among its open or completed orders nor
+            // its executions never reached it: abandoned, so the strategy is
+            // not blocked by it forever. One that was written (Sent) may
+            // still surface (orders completed before a gateway restart drop
+            // out of IB's lists): it stays pending for an operator.
+            let (never_sent, sent): (Vec<LocalOrderId>, Vec<LocalOrderId>) =
+                plan.unresolved.iter().partition(|id| {
+                    self.orders
+                        .get(id)
+                        .is_some_and(|o| o.state == OrderState::PendingSubmit)
+                });
+            for id in &never_sent {
+                self.close_order(
+                    *id,
+                    OrderState::Abandoned,
+                    ts,
+                    "never sent: not in the broker's open or completed orders nor its executions after a full reconciliation",
+                );
+            }
+            if !never_sent.is_empty() {
+                let ids: Vec<String> = never_sent.iter().map(ToString::to_string).collect();
+                self.alert(
+                    AlertKind::Reconcile,
+                    None,
+                    format!(
+                        "intents journaled but never sent (an earlier process stopped first) abandoned: {}",
+                        ids.join(", ")
+                    ),
+                );
+            }
+            if !sent.is_empty() {
+                let ids: Vec<String> = sent.iter().map(ToString::to_string).collect();
+                self.alert(
+                    AlertKind::Reconcile,
+                    None,
+                    format!(
+                        "orders with unknown outcome stay pending until the broker confirms (never resubmitted): {}",
+                        ids.join(", ")
+                    ),
+                );
+            }
         }
         for a in &plan.anomalies {
             self.alert(AlertKind::Reconcile, None, a.clone());

@@ -5,6 +5,25 @@ use super::*;
 impl Session {
     pub(super) async fn shutdown(mut self) -> SessionOutcome {
         self.stopping = true;
+        // Intents handed to the adapter: wait for its answer (written or
+        // not) so a clean stop leaves no order whose outcome is unknown.
+        let until = Instant::now() + CANCEL_GRACE;
+        while self.broker_open
+            && self
+                .orders
+                .values()
+                .any(|o| o.state == OrderState::PendingSubmit && !self.dry_run)
+        {
+            match tokio::time::timeout_at(until, self.broker.events.recv()).await {
+                Ok(Some(ev)) => {
+                    if let Err(e) = self.on_broker(ev).await {
+                        tracing::warn!("while stopping: {e}");
+                    }
+                }
+                Ok(None) => self.broker_open = false,
+                Err(_) => break,
+            }
+        }
         // Orders the broker is known to have (acknowledged, or sent with
         // an order id); an intent never confirmed sent has nothing to cancel.
         let cancellable =
