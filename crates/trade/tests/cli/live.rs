@@ -205,7 +205,11 @@ fn a_live_session_trades_against_the_gateway_and_survives_sigkill_without_duplic
 
     // 2. Trade again on the same journal, SIGKILL mid-session.
     let mut second = live(&s, &cfg, &journal);
-    wait_filled(&journal, after_first.min(usize::MAX) + 1, &mut second);
+    let filled_first = orders(&journal)
+        .iter()
+        .filter(|o| o.state == OrderState::Filled)
+        .count();
+    wait_filled(&journal, filled_first + 1, &mut second);
     signal(&second, "-KILL");
     let _ = second.wait();
 
