@@ -23,7 +23,7 @@ pub use reconcile::{
     BrokerOrder, BrokerView, JournalSnapshot, PlannedFill, PlannedState, ReconcilePlan, reconcile,
 };
 pub use schema::SCHEMA_VERSION;
-pub use sqlite::SqliteJournal;
+pub use sqlite::{FillLine, JournalHealth, OrderQuery, SqliteJournal};
 
 use trade_core::Timestamp;
 

@@ -1,6 +1,10 @@
 //! [`SqliteJournal`]: the default [`Journal`] backend (one SQLite file, WAL,
 //! `synchronous=FULL`).
 
+mod query;
+
+pub use query::{FillLine, JournalHealth, OrderQuery};
+
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};

@@ -57,6 +57,9 @@ pub enum Command {
     /// account; a live account needs `account_type = "live"` and
     /// --confirm-live). Stops cleanly on SIGINT/SIGTERM.
     Live(crate::commands::live::LiveArgs),
+    /// The order journal as an audit trail: orders, one order's history,
+    /// fills, decisions and risk verdicts, pending outcomes, a health check.
+    Journal(crate::commands::journal::JournalArgs),
     /// Resolve a config and show what a run would do, without running it:
     /// the effective config, its hash, the data files and the risk limits.
     Plan(ConfigArgs),

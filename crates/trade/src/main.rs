@@ -33,6 +33,17 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Backtest(args) => commands::backtest::run(&args, &registry, cli.quiet),
         Command::Paper(args) => commands::paper::run(&args, &registry),
         Command::Live(args) => commands::live::run(&args, &registry),
+        Command::Journal(args) => {
+            let (text, problem) = commands::journal::run(&args)?;
+            if problem {
+                print!("{text}");
+                anyhow::bail!(
+                    "{}: the journal has problems (see above)",
+                    args.journal.display()
+                );
+            }
+            Ok(text)
+        }
         Command::Plan(args) => commands::plan::run(&args, &registry),
         Command::Strategies { format } => commands::strategies::run(&registry, format),
         Command::Calendar {

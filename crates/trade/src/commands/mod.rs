@@ -10,6 +10,8 @@ pub mod calendar;
 pub mod data_check;
 /// `trade gateway-sim`.
 pub mod gateway_sim;
+/// `trade journal`.
+pub mod journal;
 /// `trade live`.
 pub mod live;
 /// `trade options`.

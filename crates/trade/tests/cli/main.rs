@@ -9,6 +9,7 @@ mod commands;
 mod config_props;
 mod gateway_sim;
 mod harness;
+mod journal;
 mod live;
 mod options;
 mod paper;
