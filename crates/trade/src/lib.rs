@@ -19,5 +19,8 @@ pub mod pipeline;
 /// Text tables.
 pub mod table;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The version stamped into run summaries.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
