@@ -2,7 +2,9 @@
 //! 1,000,000 generated one-minute bars), or of the idle-strategy loop, for
 //! instruction-count profiling: `valgrind --tool=callgrind
 //! --toggle-collect='*run_backtest*' target/release/examples/engine_once [ma|idle] [bars]`.
-//! Prints the figures that must not change (fills, final equity).
+//! Prints the figures that must not change (fills, final equity), the
+//! run's wall time and the minor page faults it took (fresh memory: this is
+//! the process's only run).
 
 use trade::commands::bench::{bench_strategy, generate_minute_bars};
 use trade_core::{Bar, Instrument, InstrumentId, StrategyId, Symbol};
@@ -34,6 +36,7 @@ fn main() -> anyhow::Result<()> {
         },
         _ => bench_strategy(&registry)?,
     };
+    let faults0 = trade::commands::bench::minor_faults();
     let t = std::time::Instant::now();
     let r = run_backtest(
         &BacktestSpec::default(),
@@ -44,13 +47,17 @@ fn main() -> anyhow::Result<()> {
         &mut |_, _| {},
     )?;
     let dt = t.elapsed();
+    let faults = trade::commands::bench::minor_faults()
+        .zip(faults0)
+        .map(|(b, a)| b - a);
     let last = r.equity.last().map(|e| e.equity().to_string());
     println!(
-        "{which}: {} bars, {} fills, {} orders, final equity {last:?}, {:.1} ms",
+        "{which}: {} bars, {} fills, {} orders, final equity {last:?}, {:.1} ms, {} minor page faults",
         r.bars,
         r.fills.len(),
         r.orders.len(),
-        dt.as_secs_f64() * 1e3
+        dt.as_secs_f64() * 1e3,
+        faults.map_or("?".into(), |f| f.to_string())
     );
     Ok(())
 }

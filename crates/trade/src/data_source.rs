@@ -59,12 +59,48 @@ fn ny_midnight(date: jiff::civil::Date) -> anyhow::Result<Timestamp> {
     Timestamp::from_jiff(z.timestamp()).context("date out of range")
 }
 
-/// Loads every `[data.*]` entry.
+/// Something loading found worth a log line. Loading does not log it
+/// itself: the run id names the data's content hashes, which exist only
+/// once the files are read, and every log line of a run must carry that id.
+/// The caller logs the notes (see [`LoadNote::log`]) inside the run's span
+/// after recording the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadNote {
+    /// A validation warning of a file (e.g. no volume column, dropped rows).
+    Warning {
+        /// Symbol of the file.
+        symbol: String,
+        /// The warning as the data report words it.
+        message: String,
+    },
+    /// Corporate actions were applied to a series.
+    ActionsApplied {
+        /// Symbol.
+        symbol: String,
+        /// Number of actions applied.
+        count: usize,
+    },
+}
+
+impl LoadNote {
+    /// Emits the note as a `tracing` event in the current span.
+    pub fn log(&self) {
+        match self {
+            LoadNote::Warning { symbol, message } => tracing::warn!(symbol = %symbol, "{message}"),
+            LoadNote::ActionsApplied { symbol, count } => {
+                tracing::info!(symbol = %symbol, actions = count, "corporate actions applied");
+            }
+        }
+    }
+}
+
+/// Loads every `[data.*]` entry; what is worth logging goes to `notes`
+/// (filled as far as loading got, also when it fails).
 ///
 /// # Errors
 /// The first file that cannot be read, parsed, validated or adjusted,
 /// with its path, line and problem.
-pub fn load(cfg: &LoadedConfig) -> anyhow::Result<LoadedData> {
+pub fn load(cfg: &LoadedConfig, notes: &mut Vec<LoadNote>) -> anyhow::Result<LoadedData> {
     // The period as UTC bounds: from New York midnight of `start` to New
     // York midnight after `end`, so comparing bar end times is enough.
     let lo = cfg.raw.run.start.map(ny_midnight).transpose()?;
@@ -87,9 +123,10 @@ pub fn load(cfg: &LoadedConfig) -> anyhow::Result<LoadedData> {
         let id = InstrumentId(i as u32);
         let symbol = entry.instrument.symbol.to_string();
         let loaded = load_bars(&entry.spec, id)?;
-        for w in &loaded.warnings {
-            tracing::warn!(symbol = %symbol, "{w}");
-        }
+        notes.extend(loaded.warnings.iter().map(|w| LoadNote::Warning {
+            symbol: symbol.clone(),
+            message: w.to_string(),
+        }));
         let mut bars = loaded.bars;
         if entry.adjust != AdjustMode::None {
             let mut actions = loaded.actions.clone();
@@ -108,7 +145,10 @@ pub fn load(cfg: &LoadedConfig) -> anyhow::Result<LoadedData> {
                     entry.spec.path.display()
                 )
             })?;
-            tracing::info!(symbol = %symbol, actions = adjusted.applied.len(), "corporate actions applied");
+            notes.push(LoadNote::ActionsApplied {
+                symbol: symbol.clone(),
+                count: adjusted.applied.len(),
+            });
             bars = adjusted.bars;
         }
         if lo.is_some() || hi.is_some() {

@@ -12,7 +12,7 @@ use trade_engine::strategy::Registry;
 use trade_engine::{BacktestResult, BacktestSpec, StrategySlot};
 
 use crate::config::{LoadedConfig, hex};
-use crate::data_source::{self, LoadedData};
+use crate::data_source::{self, LoadNote, LoadedData};
 
 /// Options that are not part of the config (and not part of its hash).
 #[derive(Debug, Clone, Default)]
@@ -144,10 +144,21 @@ pub fn run(
     );
     let _enter = span.enter();
     let t0 = Instant::now();
-    let data = data_source::load(cfg)?;
+    // Loading's notes are logged once the run id is on the span (it hashes
+    // the data, known only after reading it), so every line of a run names
+    // it; a load that fails has no run id and logs them with the error.
+    let mut notes = Vec::new();
+    let data = match data_source::load(cfg, &mut notes) {
+        Ok(d) => d,
+        Err(e) => {
+            notes.iter().for_each(LoadNote::log);
+            return Err(e);
+        }
+    };
     let load_time = t0.elapsed();
     let run_id = opts.run_id.clone().unwrap_or_else(|| run_id(cfg, &data));
     span.record("run_id", run_id.as_str());
+    notes.iter().for_each(LoadNote::log);
     tracing::info!(
         bars = data.total_bars(),
         files = data.files.len(),

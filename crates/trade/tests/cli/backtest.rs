@@ -163,9 +163,24 @@ fn report_rerenders_from_the_run_folder() {
 }
 
 #[test]
-fn json_summary_and_log_lines_carry_the_run_id() {
+fn json_summary_and_every_log_line_carry_the_run_id() {
     let s = Scratch::new("json");
-    let cfg = s.write("c.toml", &spy_config(""));
+    // SPY without its volume column: loading warns about it, before the
+    // data (and so the run id, which hashes it) is complete.
+    let spy = std::fs::read_to_string(repo().join("data/daily/pandas_ta/SPY.csv")).unwrap();
+    let no_volume: String = spy
+        .lines()
+        .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    let csv = s.write("spy_no_volume.csv", &no_volume);
+    let cfg = spy_config("").replace(
+        repo()
+            .join("data/daily/pandas_ta/SPY.csv")
+            .to_str()
+            .unwrap(),
+        csv.to_str().unwrap(),
+    );
+    let cfg = s.write("c.toml", &cfg);
     let o = trade_in(
         &s.0,
         &[
@@ -186,12 +201,15 @@ fn json_summary_and_log_lines_carry_the_run_id() {
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let after_load: Vec<_> = logs
-        .iter()
-        .skip_while(|l| l["message"] != "data loaded")
-        .collect();
-    assert!(!after_load.is_empty(), "no log lines: {}", stderr(&o));
-    for l in after_load {
+    let messages: Vec<&str> = logs.iter().filter_map(|l| l["message"].as_str()).collect();
+    let warned = messages.iter().position(|m| m.contains("volume"));
+    let loaded = messages.iter().position(|&m| m == "data loaded");
+    assert!(
+        warned.is_some() && loaded.is_some(),
+        "expected the load warning and the data loaded line: {}",
+        stderr(&o)
+    );
+    for l in &logs {
         assert_eq!(
             l["span"]["run_id"].as_str(),
             Some(run_id.as_str()),
