@@ -94,6 +94,18 @@ impl LoadNote {
     }
 }
 
+/// [`load`], logging its notes at once: for sessions, whose log lines carry
+/// no data-derived run id.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_logged(cfg: &LoadedConfig) -> anyhow::Result<LoadedData> {
+    let mut notes = Vec::new();
+    let data = load(cfg, &mut notes);
+    notes.iter().for_each(LoadNote::log);
+    data
+}
+
 /// Loads every `[data.*]` entry; what is worth logging goes to `notes`
 /// (filled as far as loading got, also when it fails).
 ///

@@ -151,7 +151,7 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
     };
     let allow_live_account = live_allowed(&live, args.confirm_live)?;
     // The configured bar files are the strategies' warm-up history.
-    let data = crate::data_source::load(&cfg)?;
+    let data = crate::data_source::load_logged(&cfg)?;
     let instruments: Vec<Instrument> = data.instruments.clone();
     let bar_len = bar_seconds(&data.series);
     tracing::info!(

@@ -95,7 +95,7 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         );
     };
     apply_replay(&mut cfg, files)?;
-    let data = data_source::load(&cfg)?;
+    let data = data_source::load_logged(&cfg)?;
     if let Some(plan) = cfg.options.clone() {
         return options_paper(args, &cfg, &plan, &data);
     }
