@@ -84,6 +84,9 @@ impl SimState {
     pub fn handle(&mut self, sid: u64, msg_id: i32, payload: &[u8]) {
         let client = self.sessions.get(&sid).and_then(|s| s.client_id);
         self.inbound.push((client, msg_id));
+        if msg_id == out::PLACE_ORDER {
+            self.order_arrivals.push(std::time::Instant::now());
+        }
         if let Err(e) = self.dispatch(sid, msg_id, payload) {
             tracing::debug!(session = sid, msg_id, code = e.code, text = %e.text, "request answered with error");
             self.send_error(sid, e.id, e.code, &e.text);

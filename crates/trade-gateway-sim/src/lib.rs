@@ -436,6 +436,11 @@ impl SimHandle {
             .count()
     }
 
+    /// When each placeOrder request arrived (read and decoded), in order.
+    pub fn order_arrivals(&self) -> Vec<std::time::Instant> {
+        self.shared.lock().order_arrivals.clone()
+    }
+
     /// Waits until at least `n` requests with id `msg_id` have been handled.
     pub async fn wait_requests(&self, msg_id: i32, n: usize) {
         while self.requests_received(msg_id) < n {

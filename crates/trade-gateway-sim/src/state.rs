@@ -149,6 +149,9 @@ pub(crate) struct SimState {
     pub faults: FaultState,
     /// (client id, message id) of every request received, in order.
     pub inbound: Vec<(Option<i32>, i32)>,
+    /// When each placeOrder request was read off the socket, in order
+    /// (latency measurements: an order's arrival "on the wire").
+    pub order_arrivals: Vec<std::time::Instant>,
 }
 
 /// Renders an IB decimal (quantities travel as strings).
@@ -197,6 +200,7 @@ impl SimState {
                 ..FaultState::default()
             },
             inbound: Vec::new(),
+            order_arrivals: Vec::new(),
             cfg,
         }
     }
