@@ -18,6 +18,7 @@
 
 pub mod compare;
 pub mod error;
+pub mod live;
 pub mod metrics;
 pub mod pages;
 pub mod routes;
@@ -25,6 +26,7 @@ pub mod runs;
 pub mod server;
 
 pub use error::{ApiError, ErrorBody, ServerError};
+pub use live::LiveFeed;
 pub use routes::{OPENAPI_JSON, router};
 pub use runs::RunStore;
 pub use server::{DEFAULT_ADDR, Server, ServerHandle};

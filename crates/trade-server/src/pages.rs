@@ -80,6 +80,7 @@ impl Pages {
             ("base.html", include_str!("../templates/base.html")),
             ("index.html", include_str!("../templates/index.html")),
             ("compare.html", include_str!("../templates/compare.html")),
+            ("live.html", include_str!("../templates/live.html")),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 // Caught by the tests; at run time the page then answers
@@ -93,6 +94,11 @@ impl Pages {
         env.add_filter("fmt", fmt);
         env.add_filter("money", money);
         Self { env }
+    }
+
+    /// The live session page (its data arrives by the event stream).
+    pub fn live(&self) -> Result<String, ApiError> {
+        self.render("live.html", context! {})
     }
 
     fn render(&self, name: &str, ctx: Value) -> Result<String, ApiError> {
@@ -132,7 +138,7 @@ mod tests {
     #[test]
     fn templates_compile() {
         let p = Pages::new();
-        for name in ["base.html", "index.html", "compare.html"] {
+        for name in ["base.html", "index.html", "compare.html", "live.html"] {
             assert!(p.env.get_template(name).is_ok(), "{name}");
         }
     }

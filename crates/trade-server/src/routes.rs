@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::compare::{Comparison, compare};
 use crate::error::ApiError;
+use crate::live::LiveFeed;
 use crate::metrics::{HttpMetrics, UNMATCHED_ROUTE, method_label};
 use crate::pages::Pages;
 use crate::runs::{REPORT_FILE, RunStore};
@@ -33,18 +34,26 @@ pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 pub struct AppState {
     store: RunStore,
     metrics: Arc<HttpMetrics>,
-    pages: Arc<Pages>,
+    pub(crate) pages: Arc<Pages>,
+    /// The running session, when the server is embedded in one.
+    pub(crate) live: Option<LiveFeed>,
 }
 
-/// The complete router over `store`, with request limits and metrics.
-pub fn router(store: RunStore) -> Router {
+/// The complete router over `store` (and a running session's status, when
+/// given), with request limits and metrics.
+pub fn router(store: RunStore, live: Option<LiveFeed>) -> Router {
     let state = AppState {
         store,
         metrics: Arc::new(HttpMetrics::default()),
         pages: Arc::new(Pages::new()),
+        live,
     };
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(crate::live::ready))
+        .route("/live", get(crate::live::page))
+        .route("/api/live/status", get(crate::live::status))
+        .route("/api/live/stream", get(crate::live::stream))
         .route("/metrics", get(metrics))
         .route("/api/openapi.json", get(openapi))
         .route("/api/runs", get(api_runs))

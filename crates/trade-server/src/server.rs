@@ -8,6 +8,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::ServerError;
+use crate::live::LiveFeed;
 use crate::routes::router;
 use crate::runs::RunStore;
 
@@ -38,6 +39,19 @@ impl Server {
     /// `runs_dir` is not a readable directory, [`ServerError::Bind`] if the
     /// address cannot be bound.
     pub async fn bind(addr: SocketAddr, runs_dir: &Path) -> Result<ServerHandle, ServerError> {
+        Self::bind_with(addr, runs_dir, None).await
+    }
+
+    /// [`Server::bind`] with a running session's status: adds `/live`,
+    /// `/api/live/status`, `/api/live/stream` and a session-aware `/ready`.
+    ///
+    /// # Errors
+    /// As [`Server::bind`].
+    pub async fn bind_with(
+        addr: SocketAddr,
+        runs_dir: &Path,
+        live: Option<LiveFeed>,
+    ) -> Result<ServerHandle, ServerError> {
         let store = RunStore::open(runs_dir)?;
         let listener = TcpListener::bind(addr)
             .await
@@ -46,7 +60,7 @@ impl Server {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(store);
+        let app = router(store, live);
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

@@ -39,6 +39,10 @@ pub struct LiveArgs {
     /// Where run folders go (overrides `run.output_dir`).
     #[arg(long)]
     pub output_dir: Option<PathBuf>,
+    /// Serve the dashboard (the session's live page, status API and event
+    /// stream, and the run folders) on this address, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 /// Connects the Interactive Brokers adapter (`trade-ib`) for a session
@@ -180,8 +184,17 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         .context("reading the journal's highest order id")?
         .map_or(1, |m| i32::try_from(m + 1).unwrap_or(i32::MAX));
     let links = connect_ib(live, bar_len, min_order_id);
-    let outcome = session_run::run_session(setup, journal, links, Vec::new(), |_| Vec::new())
-        .context("live session")?;
+    let runs_dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
+    let http = args.http;
+    let outcome = session_run::run_session(setup, journal, links, Vec::new(), |status| {
+        http.map(|addr| session_run::dashboard_task(addr, runs_dir, status))
+            .into_iter()
+            .collect()
+    })
+    .context("live session")?;
     let run_id = session_run::session_run_id(&cfg, "live");
     let opts = RunOptions {
         output_dir: args.output_dir.clone(),

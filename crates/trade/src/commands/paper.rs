@@ -47,6 +47,10 @@ pub struct PaperArgs {
     /// Run id (default: `<name>-paper-<UTC time>`).
     #[arg(long)]
     pub run_id: Option<String>,
+    /// Serve the dashboard (the session's live page, status API and event
+    /// stream, and the run folders) on this address, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 /// Points each `[data.SYMBOL]` at its replay file.
@@ -136,9 +140,19 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
     let tasks: Tasks = vec![Box::pin(paper_task)];
     let started = Instant::now();
     let links = async move { Ok((broker, feed)) };
+    let runs_dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
+    let http = args.http;
     let outcome = session_run::run_session(setup, journal, links, tasks, |status| {
+        let mut tasks: Tasks = Vec::new();
+        if let Some(addr) = http {
+            tasks.push(session_run::dashboard_task(addr, runs_dir, status.clone()));
+        }
         let replay = trade_live::replay::run(series, speed, Some(status), up_cmds, up_events);
-        vec![Box::pin(replay)]
+        tasks.push(Box::pin(replay));
+        tasks
     })
     .context("paper session")?;
     let opts = RunOptions {

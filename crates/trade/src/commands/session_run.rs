@@ -225,3 +225,37 @@ pub fn finish(
     )?;
     Ok(o)
 }
+
+/// The dashboard embedded in a session: `trade serve`'s pages over
+/// `runs_dir` plus the session's live page, status API, event stream and
+/// readiness, on `addr`. The session's status is republished as JSON for
+/// the server. Prints `dashboard on http://ADDR/live` once listening.
+pub fn dashboard_task(
+    addr: std::net::SocketAddr,
+    runs_dir: PathBuf,
+    mut status: watch::Receiver<SessionStatus>,
+) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        let first = serde_json::to_value(&*status.borrow()).unwrap_or_default();
+        let (json_tx, json_rx) = watch::channel(first);
+        if let Err(e) = std::fs::create_dir_all(&runs_dir) {
+            tracing::error!(dir = %runs_dir.display(), error = %e, "dashboard: cannot create the runs folder");
+            return;
+        }
+        let live = trade_server::LiveFeed { status: json_rx };
+        let handle = match trade_server::Server::bind_with(addr, &runs_dir, Some(live)).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(%addr, error = %e, "dashboard not started");
+                return;
+            }
+        };
+        println!("dashboard on http://{}/live", handle.local_addr());
+        while status.changed().await.is_ok() {
+            let v = serde_json::to_value(&*status.borrow_and_update()).unwrap_or_default();
+            json_tx.send_replace(v);
+        }
+        // The session ended: keep its last status until the process exits.
+        std::future::pending::<()>().await;
+    })
+}

@@ -190,3 +190,117 @@ async fn backtests_page_opens_reports_and_compares_two_runs_in_chromium() {
     screenshots(&c, "report").await;
     c.close().await.expect("close session");
 }
+
+/// The text of the element with `id`.
+async fn text_of(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paper_sessions_live_page_updates_in_place_and_shows_positions() {
+    let s = Scratch::new("browser-live");
+    let cfg = repo().join("examples/spy_ma_crossover.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trade"))
+        .args([
+            "paper",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--replay",
+            "--speed",
+            "2000000",
+            "--journal",
+            "j.sqlite",
+            "--output-dir",
+            "runs",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .current_dir(&s.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start trade paper");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("dashboard line");
+    let url = line
+        .trim()
+        .strip_prefix("dashboard on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/live"),
+        "{url}"
+    );
+    let child = Reaped(child);
+    let (_driver, port) = chromedriver();
+    let c = browser(port).await;
+    c.goto(&url).await.expect("open the live page");
+
+    // The bar count grows without a reload: the page follows the event stream.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let Ok(n) = text_of(&c, "instants").await.parse::<u64>() {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no status reached the page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let marker = c
+        .execute("window.__marker = 42; return window.__marker;", vec![])
+        .await
+        .expect("js");
+    assert_eq!(marker, serde_json::json!(42));
+    let later = loop {
+        let n: u64 = text_of(&c, "instants").await.parse().unwrap_or(0);
+        if n > first {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "bars stuck at {first}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(later > first);
+    let still = c
+        .execute("return window.__marker;", vec![])
+        .await
+        .expect("js");
+    assert_eq!(still, serde_json::json!(42), "the page was reloaded");
+    assert_eq!(text_of(&c, "connection").await, "up");
+    assert!(text_of(&c, "equity").await.starts_with('$'));
+
+    // The crossover goes long within the first years: a position row appears.
+    loop {
+        let rows = c
+            .find_all(Locator::Css("#positions tr"))
+            .await
+            .expect("position rows");
+        if let Some(r) = rows.first() {
+            let t = r.text().await.expect("row text");
+            assert!(t.contains("SPY"), "{t}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no position appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshots(&c, "live").await;
+
+    // Readiness and the JSON the page is built from.
+    let base = url.trim_end_matches("/live");
+    c.goto(&format!("{base}/ready")).await.expect("ready");
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(body.contains("\"ready\":true"), "{body}");
+    c.close().await.expect("close");
+    drop(child);
+}
