@@ -34,7 +34,7 @@ pub use atr::Atr;
 pub use ema::Ema;
 pub use ewma_vol::{EwmaVol, ReturnKind, TRADING_DAYS_PER_YEAR};
 pub use roc::Roc;
-pub use sma::Sma;
+pub use sma::{Sma, SmaPair};
 
 use thiserror::Error;
 
@@ -47,6 +47,14 @@ pub enum IndicatorError {
     /// A decay factor outside the open interval (0, 1).
     #[error("decay factor lambda {0} must be strictly between 0 and 1")]
     InvalidLambda(f64),
+    /// A pair of windows whose fast period is longer than its slow one.
+    #[error("fast period {fast} is longer than slow period {slow}")]
+    FastNotShorter {
+        /// Fast period.
+        fast: usize,
+        /// Slow period.
+        slow: usize,
+    },
 }
 
 /// A fixed-capacity ring buffer of the last `n` inputs, allocated once.
@@ -78,6 +86,18 @@ impl Ring {
         let full = self.is_full();
         let old = self.replace_oldest(x);
         full.then_some(old)
+    }
+
+    /// The input pushed `k` pushes ago (`1 <= k <= capacity`), 0.0 if
+    /// fewer than `k` were pushed (that slot is still unwritten).
+    #[inline]
+    pub(crate) fn ago(&self, k: usize) -> f64 {
+        let i = if self.head >= k {
+            self.head - k
+        } else {
+            self.head + self.buf.len() - k
+        };
+        self.buf[i]
     }
 
     /// Appends `x` over the oldest slot and returns what the slot held:

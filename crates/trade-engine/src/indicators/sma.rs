@@ -27,11 +27,7 @@ use super::{IndicatorError, Ring};
 pub struct Sma {
     window: Ring,
     period: usize,
-    /// `1 / period`: the mean is a multiplication (within an ulp of the
-    /// division, and off the hot path's divider).
-    inv_period: f64,
-    sum: f64,
-    comp: f64,
+    total: Total,
 }
 
 impl Sma {
@@ -46,9 +42,7 @@ impl Sma {
         Ok(Sma {
             window: Ring::new(period),
             period,
-            inv_period: 1.0 / period as f64,
-            sum: 0.0,
-            comp: 0.0,
+            total: Total::new(period),
         })
     }
 
@@ -62,21 +56,14 @@ impl Sma {
     #[inline]
     pub fn update(&mut self, x: f64) -> Option<f64> {
         let old = self.window.replace_oldest(x);
-        let (delta, e1) = two_sum(x, -old);
-        let (sum, e2) = two_sum(self.sum, delta);
-        self.sum = sum;
-        self.comp += e1 + e2;
+        self.total.add(x, old);
         self.value()
     }
 
     /// The current mean, `None` during warm-up.
     #[inline]
     pub fn value(&self) -> Option<f64> {
-        if self.window.is_full() {
-            Some((self.sum + self.comp) * self.inv_period)
-        } else {
-            None
-        }
+        self.window.is_full().then(|| self.total.mean())
     }
 
     /// Whether `period` inputs have been seen.
@@ -85,8 +72,91 @@ impl Sma {
     }
 }
 
-/// Knuth's TwoSum: `a + b` rounded, and its exact rounding error.
-#[inline]
+/// Two SMAs of the same inputs, a fast one (`fast` inputs) and a slow one
+/// (`slow` ≥ `fast` inputs), over one shared window: the fast window is
+/// the newest `fast` slots of the slow one. Bit for bit the values of two
+/// separate [`Sma`]s (the same compensated totals of the same evicted
+/// inputs), with one ring buffer to store into and advance per input
+/// instead of two: a crossover strategy's hot path.
+#[derive(Debug, Clone)]
+pub struct SmaPair {
+    window: Ring,
+    fast_period: usize,
+    fast: Total,
+    slow: Total,
+}
+
+impl SmaPair {
+    /// SMAs over the last `fast` and the last `slow` inputs.
+    ///
+    /// # Errors
+    /// [`IndicatorError::ZeroPeriod`] if `fast` is 0;
+    /// [`IndicatorError::FastNotShorter`] if `fast` exceeds `slow`.
+    pub fn new(fast: usize, slow: usize) -> Result<Self, IndicatorError> {
+        if fast == 0 {
+            return Err(IndicatorError::ZeroPeriod);
+        }
+        if fast > slow {
+            return Err(IndicatorError::FastNotShorter { fast, slow });
+        }
+        Ok(SmaPair {
+            window: Ring::new(slow),
+            fast_period: fast,
+            fast: Total::new(fast),
+            slow: Total::new(slow),
+        })
+    }
+
+    /// Feeds one input; `(fast mean, slow mean)` once `slow` inputs were seen.
+    #[inline]
+    pub fn update(&mut self, x: f64) -> Option<(f64, f64)> {
+        // Read before the push: the input `fast` pushes ago leaves the fast
+        // window now (0.0 while it fills, as for `Sma`).
+        let fast_old = self.window.ago(self.fast_period);
+        let slow_old = self.window.replace_oldest(x);
+        self.fast.add(x, fast_old);
+        self.slow.add(x, slow_old);
+        self.window
+            .is_full()
+            .then(|| (self.fast.mean(), self.slow.mean()))
+    }
+}
+
+/// A compensated running total of a window and its mean (see the module
+/// documentation for why compensated).
+#[derive(Debug, Clone)]
+struct Total {
+    /// `1 / period`: the mean is a multiplication (within an ulp of the
+    /// division, and off the hot path's divider).
+    inv_period: f64,
+    sum: f64,
+    comp: f64,
+}
+
+impl Total {
+    fn new(period: usize) -> Self {
+        Total {
+            inv_period: 1.0 / period as f64,
+            sum: 0.0,
+            comp: 0.0,
+        }
+    }
+
+    /// `x` enters the window, `old` leaves it.
+    #[inline]
+    fn add(&mut self, x: f64, old: f64) {
+        let (delta, e1) = two_sum(x, -old);
+        let (sum, e2) = two_sum(self.sum, delta);
+        self.sum = sum;
+        self.comp += e1 + e2;
+    }
+
+    #[inline]
+    fn mean(&self) -> f64 {
+        (self.sum + self.comp) * self.inv_period
+    }
+}
+
 fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bb = s - a;
@@ -107,6 +177,35 @@ mod tests {
         assert_eq!(s.update(10.0), Some(5.0));
         assert_eq!(s.value(), Some(5.0));
         assert!(Sma::new(0).is_err());
+    }
+
+    #[test]
+    fn pair_is_two_smas_bit_for_bit() {
+        // Irregular inputs with a spike, for several (fast, slow) shapes,
+        // including equal periods and a fast window of one.
+        let xs: Vec<f64> = (0..500u32)
+            .map(|i| {
+                let x = 100.0 + f64::from(i % 17) * 0.37 - f64::from(i % 5) * 1.1;
+                if i == 123 { 1e9 + 0.3 } else { x }
+            })
+            .collect();
+        for (f, sl) in [(1, 1), (1, 5), (2, 4), (20, 50), (7, 7), (3, 200)] {
+            let mut pair = SmaPair::new(f, sl).unwrap();
+            let (mut fast, mut slow) = (Sma::new(f).unwrap(), Sma::new(sl).unwrap());
+            for (i, &x) in xs.iter().enumerate() {
+                let want = match (fast.update(x), slow.update(x)) {
+                    (Some(a), Some(b)) => Some((a.to_bits(), b.to_bits())),
+                    _ => None,
+                };
+                let got = pair.update(x).map(|(a, b)| (a.to_bits(), b.to_bits()));
+                assert_eq!(got, want, "fast {f} slow {sl} input {i}");
+            }
+        }
+        assert_eq!(SmaPair::new(0, 3).unwrap_err(), IndicatorError::ZeroPeriod);
+        assert_eq!(
+            SmaPair::new(4, 3).unwrap_err(),
+            IndicatorError::FastNotShorter { fast: 4, slow: 3 }
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@
 use trade_core::{Bar, InstrumentId};
 
 use super::{Slots, count, int_spec, sizers};
-use crate::indicators::Sma;
+use crate::indicators::SmaPair;
 use crate::sizing::Sizer;
 use crate::strategy::{Context, ParamError, ParamKind, ParamSpec, ParamValue, Params, Strategy};
 
@@ -64,8 +64,8 @@ pub(super) fn build(
 #[derive(Debug, Clone)]
 struct Leg {
     id: InstrumentId,
-    fast: Sma,
-    slow: Sma,
+    /// Fast and slow SMAs of the closes.
+    smas: SmaPair,
     /// -1 below, +1 above, 0 not yet known.
     regime: i8,
     sizer: Sizer,
@@ -107,7 +107,7 @@ impl MaCrossover {
             }
         };
         let slots = Slots::new(params, instruments)?;
-        let sma = |n| Sma::new(n).map_err(|e| params.invalid("fast", e.to_string()));
+        let smas = || SmaPair::new(fast, slow).map_err(|e| params.invalid("fast", e.to_string()));
         let legs = slots
             .ids
             .iter()
@@ -115,8 +115,7 @@ impl MaCrossover {
             .map(|(&id, sizer)| {
                 Ok(Leg {
                     id,
-                    fast: sma(fast)?,
-                    slow: sma(slow)?,
+                    smas: smas()?,
                     regime: 0,
                     sizer,
                 })
@@ -147,8 +146,7 @@ impl Strategy for MaCrossover {
         let leg = &mut self.legs[k];
         let close = bar.close.to_f64();
         leg.sizer.update(bar);
-        let fast = leg.fast.update(close);
-        let (Some(fast), Some(slow)) = (fast, leg.slow.update(close)) else {
+        let Some((fast, slow)) = leg.smas.update(close) else {
             return;
         };
         let diff = fast - slow;
@@ -165,6 +163,18 @@ impl Strategy for MaCrossover {
         if previous == 0 || previous == sign {
             return;
         }
+        self.cross(ctx, k, sign, bar);
+    }
+}
+
+impl MaCrossover {
+    /// Trades a change of regime of leg `k` to `sign`. Rare (one bar in
+    /// tens) and kept out of line: inlined, its register pressure made
+    /// every bar's call save and restore registers it only needs here.
+    #[cold]
+    #[inline(never)]
+    fn cross(&mut self, ctx: &mut Context<'_>, k: usize, sign: i8, bar: &Bar) {
+        let leg = &mut self.legs[k];
         let qty = leg
             .sizer
             .target_qty_weighted(ctx.equity(), bar.close, self.weight)
