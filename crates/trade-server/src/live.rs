@@ -85,6 +85,97 @@ pub fn not_ready(status: &serde_json::Value) -> Option<String> {
     (!stale.is_empty()).then(|| format!("market data stale: {}", stale.join(", ")))
 }
 
+/// The session's state in Prometheus exposition format (appended to
+/// `/metrics`): connection, trading readiness, equity, cash, day P&L, bars
+/// processed, positions, working orders, paused instruments, alerts by
+/// kind, kill switch.
+pub fn render_metrics(status: &serde_json::Value) -> String {
+    use std::fmt::Write as _;
+    let num = |v: &serde_json::Value| -> f64 {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or(f64::NAN)
+    };
+    let len = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len);
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, value: f64| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    };
+    let up = status["connection"].as_str() == Some("up");
+    gauge(
+        "trade_session_broker_connected",
+        "1 when the broker connection is up and reconciled.",
+        f64::from(u8::from(up)),
+    );
+    gauge(
+        "trade_session_ready",
+        "1 when the session can trade (see /ready).",
+        f64::from(u8::from(not_ready(status).is_none())),
+    );
+    gauge(
+        "trade_session_equity_dollars",
+        "Account equity as the session marks it.",
+        num(&status["equity"]),
+    );
+    gauge("trade_session_cash_dollars", "Cash.", num(&status["cash"]));
+    gauge(
+        "trade_session_day_pnl_dollars",
+        "Profit or loss since the session day's start.",
+        num(&status["day_pnl"]),
+    );
+    gauge(
+        "trade_session_bars_total",
+        "Instants (bar closes) processed.",
+        num(&status["instants"]),
+    );
+    gauge(
+        "trade_session_positions",
+        "Open positions.",
+        len(&status["positions"]) as f64,
+    );
+    gauge(
+        "trade_session_working_orders",
+        "Orders not yet final.",
+        len(&status["working_orders"]) as f64,
+    );
+    gauge(
+        "trade_session_paused_instruments",
+        "Instruments paused (stale data, external trades).",
+        len(&status["paused"]) as f64,
+    );
+    gauge(
+        "trade_session_kill_switch_tripped",
+        "1 once the kill switch has tripped.",
+        f64::from(u8::from(!status["kill_switch"].is_null())),
+    );
+    gauge(
+        "trade_session_halted",
+        "1 when trading is halted (e.g. the journal cannot be written).",
+        f64::from(u8::from(!status["halted"].is_null())),
+    );
+    let mut by_kind: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for a in status["alerts"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        *by_kind
+            .entry(a["kind"].as_str().unwrap_or("unknown").to_string())
+            .or_default() += 1;
+    }
+    let _ = writeln!(
+        out,
+        "# HELP trade_session_alerts Alerts raised and still listed, by kind.\n# TYPE trade_session_alerts gauge"
+    );
+    for (kind, n) in by_kind {
+        let _ = writeln!(out, "trade_session_alerts{{kind=\"{kind}\"}} {n}");
+    }
+    out
+}
+
 /// `GET /ready`: 200 when the session can trade (or, without a session,
 /// when the server can serve its run folders), 503 with the reason otherwise.
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
@@ -112,6 +203,62 @@ pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_metrics_follow_the_status() {
+        let s = serde_json::json!({
+            "connection": "up", "halted": null, "kill_switch": null, "paused": [],
+            "equity": "101234.50", "cash": "5000.00", "day_pnl": "-12.25", "instants": 42,
+            "positions": [{"symbol": "SPY"}], "working_orders": [],
+            "alerts": [{"kind": "connection"}, {"kind": "stale_feed"}, {"kind": "connection"}],
+        });
+        let m = render_metrics(&s);
+        for line in [
+            "trade_session_broker_connected 1",
+            "trade_session_ready 1",
+            "trade_session_equity_dollars 101234.5",
+            "trade_session_day_pnl_dollars -12.25",
+            "trade_session_bars_total 42",
+            "trade_session_positions 1",
+            "trade_session_kill_switch_tripped 0",
+            "trade_session_alerts{kind=\"connection\"} 2",
+            "trade_session_alerts{kind=\"stale_feed\"} 1",
+        ] {
+            assert!(m.lines().any(|l| l == line), "missing {line:?} in\n{m}");
+        }
+        let down =
+            serde_json::json!({"connection": "down", "kill_switch": "daily loss", "paused": []});
+        let m = render_metrics(&down);
+        assert!(
+            m.contains("trade_session_broker_connected 0")
+                && m.contains("trade_session_kill_switch_tripped 1"),
+            "{m}"
+        );
+    }
+
+    /// The shipped alert rules only use metrics this module emits
+    /// (`promtool check rules` validates the file's syntax).
+    #[test]
+    fn the_alert_rules_use_only_emitted_metrics() {
+        let rules = include_str!("../../../deploy/prometheus/trade-alerts.rules.yml");
+        let status = serde_json::json!({
+            "connection": "up", "paused": [], "equity": "1", "cash": "1", "day_pnl": "0",
+            "instants": 1, "positions": [], "working_orders": [], "kill_switch": null,
+            "halted": null, "alerts": [{"kind": "journal"}],
+        });
+        let emitted = render_metrics(&status);
+        let used: std::collections::BTreeSet<&str> = rules
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("trade_session_"))
+            .collect();
+        assert!(used.len() >= 5, "{used:?}");
+        for name in used {
+            assert!(
+                emitted.lines().any(|l| l.starts_with(name)),
+                "rules use {name}, which /metrics does not emit"
+            );
+        }
+    }
 
     #[test]
     fn readiness_needs_an_up_connection_no_halt_and_no_stale_instrument() {

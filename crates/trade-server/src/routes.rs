@@ -153,7 +153,11 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = state.store.clone();
     let runs = blocking(move || store.list()).await?;
     let errors = runs.iter().filter(|r| r.error.is_some()).count();
-    let text = state.metrics.render(runs.len() - errors, errors);
+    let mut text = state.metrics.render(runs.len() - errors, errors);
+    if let Some(live) = &state.live {
+        let status = live.status.borrow().clone();
+        text.push_str(&crate::live::render_metrics(&status));
+    }
     Ok((
         [(
             header::CONTENT_TYPE,
