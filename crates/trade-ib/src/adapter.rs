@@ -19,12 +19,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ibapi::RateLimiter;
+use ibapi::contracts::tick_types::TickType;
 use ibapi::prelude::*;
 use tokio::sync::{mpsc, watch};
 use trade_core::{Instrument, InstrumentId, Money, Qty, Timestamp};
 use trade_journal::{
     BrokerOrder, BrokerView, Commission, Execution, LocalOrderId, OrderState, PositionLine,
 };
+use trade_live::adapter::Quote as L1Quote;
 use trade_live::adapter::{
     AccountType, AccountValues, BrokerCommand, BrokerEvent, BrokerSnapshot, FeedCommand, FeedEvent,
     LinkDown, OutboundOrder, broker_channels, feed_channels,
@@ -43,6 +45,7 @@ enum Internal {
     Update(Box<OrderUpdate>),
     Notice(Notice),
     Five(InstrumentId, Box<ibapi::market_data::realtime::Bar>),
+    Tick(InstrumentId, Box<TickTypes>),
     Lost(String),
 }
 
@@ -118,6 +121,7 @@ pub fn start(
         stale: HashSet::new(),
         pending: BTreeMap::new(),
         con_ids: HashMap::new(),
+        quotes: HashMap::new(),
         down_reported: false,
     };
     let task = tokio::spawn(adapter.run());
@@ -150,6 +154,8 @@ struct Adapter {
     pending: BTreeMap<Timestamp, (Instant, HashSet<InstrumentId>)>,
     /// Contract ids of combo legs, by instrument key.
     con_ids: HashMap<String, i32>,
+    /// The latest level-1 quote per instrument.
+    quotes: HashMap<InstrumentId, L1Quote>,
     down_reported: bool,
 }
 
@@ -270,6 +276,43 @@ impl Adapter {
         }
     }
 
+    /// Level-1 quotes (bid, ask, last) of one instrument, streamed.
+    fn spawn_quotes(
+        &self,
+        client: &Arc<Client>,
+        tx: &mpsc::Sender<Internal>,
+        id: InstrumentId,
+        ins: &Instrument,
+    ) {
+        let client = client.clone();
+        let tx = tx.clone();
+        let contract = contracts::contract(ins);
+        let symbol = ins.symbol.to_string();
+        tokio::spawn(async move {
+            let mut ticks = match client.market_data(&contract).subscribe().await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(%symbol, error = %e, "L1 quotes not available");
+                    return;
+                }
+            };
+            while let Some(item) = ticks.next().await {
+                match item {
+                    Ok(SubscriptionItem::Data(t)) => {
+                        if tx.send(Internal::Tick(id, Box::new(t))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(SubscriptionItem::Notice(n)) => {
+                        let _ = tx.send(Internal::Notice(n)).await;
+                    }
+                    // The bars' stream reports a lost connection; quotes just end.
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+
     fn spawn_bars(
         &self,
         client: &Arc<Client>,
@@ -379,6 +422,7 @@ impl Adapter {
         }
         for (id, ins) in self.subscribed.clone() {
             self.spawn_bars(&client, &tx, id, &ins);
+            self.spawn_quotes(&client, &tx, id, &ins);
         }
         self.update_status(|s| {
             s.connected = true;
@@ -415,6 +459,7 @@ impl Adapter {
                         self.add_subscriptions(list);
                         for (id, ins) in &self.subscribed[before..] {
                             self.spawn_bars(&client, &tx, *id, ins);
+                            self.spawn_quotes(&client, &tx, *id, ins);
                         }
                         let _ = self.feed_tx.send(FeedEvent::Up).await;
                     }
@@ -426,6 +471,7 @@ impl Adapter {
                         break Ended::Lost(lost);
                     },
                     Internal::Five(id, b) => self.five(id, &b).await,
+                    Internal::Tick(id, t) => self.tick(id, *t).await,
                 },
                 _ = heartbeat.tick() => {
                     match tokio::time::timeout(self.cfg.heartbeat_timeout, client.server_time()).await {
@@ -704,6 +750,7 @@ impl Adapter {
                 if data_lost {
                     for (id, ins) in self.subscribed.clone() {
                         self.spawn_bars(client, tx, id, &ins);
+                        self.spawn_quotes(client, tx, id, &ins);
                     }
                 }
                 let _ = self
@@ -781,6 +828,36 @@ impl Adapter {
                 }),
             }
         });
+    }
+
+    /// A level-1 tick: updates the instrument's quote and sends it. IB's
+    /// "no data" (-1) and any NaN, zero or negative price are dropped.
+    async fn tick(&mut self, id: InstrumentId, t: TickTypes) {
+        let (kind, px) = match &t {
+            TickTypes::Price(p) => (p.tick_type.clone(), p.price),
+            TickTypes::PriceSize(p) => (p.price_tick_type.clone(), p.price),
+            _ => return,
+        };
+        let Ok(price) = contracts::price("tick.price", px) else {
+            return;
+        };
+        let q = self.quotes.entry(id).or_insert(L1Quote {
+            instrument: id,
+            bid: None,
+            ask: None,
+            last: None,
+            ts: now_ts(),
+        });
+        match kind {
+            TickType::Bid | TickType::DelayedBid => q.bid = Some(price),
+            TickType::Ask | TickType::DelayedAsk => q.ask = Some(price),
+            TickType::Last | TickType::DelayedLast => q.last = Some(price),
+            _ => return,
+        }
+        q.ts = now_ts();
+        let quote = *q;
+        self.last_data.insert(id, Instant::now());
+        let _ = self.feed_tx.send(FeedEvent::Quote(quote)).await;
     }
 
     /// Sends `Instant(t)` for every bar time whose instruments all

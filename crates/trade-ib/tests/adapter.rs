@@ -532,3 +532,29 @@ async fn within_requests(sim: &SimHandle, n: usize) {
         .await
         .expect("reqRealTimeBars reached the simulator");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn level_one_quotes_stream_with_the_gateways_bid_ask_and_last() {
+    let sim = sim().await;
+    let (mut b, mut f, _h) = start(config(sim.port(), 37)).expect("start");
+    connected(&mut b).await;
+    f.commands
+        .send(FeedCommand::Subscribe(vec![(InstrumentId(0), spy())]))
+        .await
+        .unwrap();
+    let want = sim.quote("SPY").expect("SPY quote");
+    let p = |x: f64| Price::from_f64(x).unwrap();
+    // Ticks arrive one field at a time: wait for a quote with all three.
+    let q = feed_until(&mut f.events, "full quote", |e| match e {
+        FeedEvent::Quote(q) if q.bid.is_some() && q.ask.is_some() && q.last.is_some() => Some(*q),
+        _ => None,
+    })
+    .await;
+    assert_eq!(q.instrument, InstrumentId(0));
+    assert_eq!(
+        (q.bid, q.ask, q.last),
+        (Some(p(want.bid)), Some(p(want.ask)), Some(p(want.last)))
+    );
+    assert!(q.bid < q.ask);
+    stop(b, f, sim).await;
+}
