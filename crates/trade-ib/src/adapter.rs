@@ -834,8 +834,8 @@ impl Adapter {
     /// "no data" (-1) and any NaN, zero or negative price are dropped.
     async fn tick(&mut self, id: InstrumentId, t: TickTypes) {
         let (kind, px) = match &t {
-            TickTypes::Price(p) => (p.tick_type.clone(), p.price),
-            TickTypes::PriceSize(p) => (p.price_tick_type.clone(), p.price),
+            TickTypes::Price(p) => (p.tick_type, p.price),
+            TickTypes::PriceSize(p) => (p.price_tick_type, p.price),
             _ => return,
         };
         let Ok(price) = contracts::price("tick.price", px) else {
