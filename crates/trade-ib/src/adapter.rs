@@ -215,7 +215,7 @@ impl Adapter {
     fn update_status(&self, f: impl FnOnce(&mut ConnectionStatus)) {
         self.status.send_modify(|s| {
             f(s);
-            s.circuit = self.circuit.state(Instant::now());
+            s.circuit = self.circuit.state();
             s.circuit_reason = self.circuit.reason().to_string();
             s.next_order_id = self.next_id;
         });
@@ -274,6 +274,19 @@ impl Adapter {
                 self.subscribed.push((id, ins));
             }
         }
+    }
+
+    /// One instrument's subscriptions on this connection: real-time bars
+    /// and level-1 quotes.
+    fn spawn_market_data(
+        &self,
+        client: &Arc<Client>,
+        tx: &mpsc::Sender<Internal>,
+        id: InstrumentId,
+        ins: &Instrument,
+    ) {
+        self.spawn_bars(client, tx, id, ins);
+        self.spawn_quotes(client, tx, id, ins);
     }
 
     /// Level-1 quotes (bid, ask, last) of one instrument, streamed.
@@ -421,8 +434,7 @@ impl Adapter {
             });
         }
         for (id, ins) in self.subscribed.clone() {
-            self.spawn_bars(&client, &tx, id, &ins);
-            self.spawn_quotes(&client, &tx, id, &ins);
+            self.spawn_market_data(&client, &tx, id, &ins);
         }
         self.update_status(|s| {
             s.connected = true;
@@ -458,8 +470,7 @@ impl Adapter {
                         let before = self.subscribed.len();
                         self.add_subscriptions(list);
                         for (id, ins) in &self.subscribed[before..] {
-                            self.spawn_bars(&client, &tx, *id, ins);
-                            self.spawn_quotes(&client, &tx, *id, ins);
+                            self.spawn_market_data(&client, &tx, *id, ins);
                         }
                         let _ = self.feed_tx.send(FeedEvent::Up).await;
                     }
@@ -563,7 +574,7 @@ impl Adapter {
 
     async fn place(&mut self, client: &Arc<Client>, o: OutboundOrder) -> Option<String> {
         let local_id = o.local_id;
-        if self.circuit.state(Instant::now()) == CircuitState::Open {
+        if self.circuit.state() == CircuitState::Open {
             let reason = format!("circuit breaker open: {}", self.circuit.reason());
             let _ = self
                 .broker_tx
@@ -749,8 +760,7 @@ impl Adapter {
                 );
                 if data_lost {
                     for (id, ins) in self.subscribed.clone() {
-                        self.spawn_bars(client, tx, id, &ins);
-                        self.spawn_quotes(client, tx, id, &ins);
+                        self.spawn_market_data(client, tx, id, &ins);
                     }
                 }
                 let _ = self

@@ -85,7 +85,7 @@ impl Circuit {
         }
         self.failures.push_back(now);
         if self.failures.len() >= self.cfg.failures_to_open as usize
-            && self.state(now) == CircuitState::Closed
+            && self.state() == CircuitState::Closed
         {
             self.open_until = Some(now + Duration::from_secs(self.cfg.cooldown_secs));
             self.reason = format!(
@@ -98,9 +98,9 @@ impl Circuit {
         false
     }
 
-    /// The state at `now`. An open circuit closes after its cool-down only
-    /// through [`Circuit::healthy`] (a good heartbeat), never by itself.
-    pub fn state(&self, _now: Instant) -> CircuitState {
+    /// The state. An open circuit closes after its cool-down only through
+    /// [`Circuit::healthy`] (a good heartbeat), never by itself.
+    pub fn state(&self) -> CircuitState {
         if self.open_until.is_some() {
             CircuitState::Open
         } else {
@@ -146,17 +146,17 @@ mod tests {
         let mut c = Circuit::new(cfg());
         assert!(!c.failure(s(0), "a"));
         assert!(!c.failure(s(1), "b"));
-        assert_eq!(c.state(s(1)), CircuitState::Closed);
+        assert_eq!(c.state(), CircuitState::Closed);
         assert!(c.failure(s(2), "c"));
-        assert_eq!(c.state(s(2)), CircuitState::Open);
+        assert_eq!(c.state(), CircuitState::Open);
         assert!(c.reason().contains("3 failures") && c.reason().contains("c"));
         // A heartbeat before the cool-down does not close it.
         c.healthy(s(4));
-        assert_eq!(c.state(s(4)), CircuitState::Open);
+        assert_eq!(c.state(), CircuitState::Open);
         // Cooled but no healthy round trip yet: still open.
-        assert_eq!(c.state(s(8)), CircuitState::Open);
+        assert_eq!(c.state(), CircuitState::Open);
         c.healthy(s(8));
-        assert_eq!(c.state(s(8)), CircuitState::Closed);
+        assert_eq!(c.state(), CircuitState::Closed);
         assert!(c.reason().is_empty());
     }
 
@@ -168,6 +168,6 @@ mod tests {
         c.failure(s(0), "a");
         c.failure(s(11), "b");
         assert!(!c.failure(s(21), "c"));
-        assert_eq!(c.state(s(21)), CircuitState::Closed);
+        assert_eq!(c.state(), CircuitState::Closed);
     }
 }

@@ -380,6 +380,34 @@ fn classify(path: &Path, e: rusqlite::Error) -> JournalError {
     }
 }
 
+/// The columns of an `executions` row, in `SELECT exec_id, order_ref,
+/// perm_id, ts_ns, instrument, side, qty, price_raw` order.
+type ExecutionRow = (
+    String,
+    Option<String>,
+    Option<i64>,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+/// An `executions` row, its side and quantity checked.
+fn decode_execution(row: ExecutionRow) -> Result<Execution> {
+    let (exec_id, order_ref, perm_id, ts, instrument, side, qty, price) = row;
+    Ok(Execution {
+        side: side_from(&side, "executions", &exec_id)?,
+        qty: qty_from(qty, "executions", "qty", &exec_id)?,
+        exec_id,
+        order_ref,
+        perm_id,
+        ts: Timestamp::from_nanos(ts),
+        instrument,
+        price: Price::from_raw(price),
+    })
+}
+
 fn audit(
     tx: &Transaction<'_>,
     ts: Timestamp,
@@ -755,17 +783,7 @@ impl Journal for SqliteJournal {
                  FROM executions WHERE local_id = ?1 ORDER BY ts_ns, exec_id",
             )
             .map_err(JournalError::sql("read executions"))?;
-        type Raw = (
-            String,
-            Option<String>,
-            Option<i64>,
-            i64,
-            String,
-            String,
-            i64,
-            i64,
-        );
-        let rows: Vec<Raw> = stmt
+        let rows: Vec<ExecutionRow> = stmt
             .query_map([id.0], |r| {
                 Ok((
                     r.get(0)?,
@@ -781,22 +799,7 @@ impl Journal for SqliteJournal {
             .map_err(JournalError::sql("read executions"))?
             .collect::<rusqlite::Result<_>>()
             .map_err(JournalError::sql("read executions"))?;
-        rows.into_iter()
-            .map(
-                |(exec_id, order_ref, perm_id, ts, instrument, side, qty, price)| {
-                    Ok(Execution {
-                        side: side_from(&side, "executions", &exec_id)?,
-                        qty: qty_from(qty, "executions", "qty", &exec_id)?,
-                        exec_id,
-                        order_ref,
-                        perm_id,
-                        ts: Timestamp::from_nanos(ts),
-                        instrument,
-                        price: Price::from_raw(price),
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().map(decode_execution).collect()
     }
 
     fn last_execution_time(&self) -> Result<Option<Timestamp>> {

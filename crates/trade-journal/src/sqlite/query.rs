@@ -4,9 +4,9 @@
 
 use rusqlite::OptionalExtension as _;
 use rusqlite::types::Value;
-use trade_core::{Money, Price, Timestamp};
+use trade_core::{Money, Timestamp};
 
-use super::{ORDER_COLUMNS, OrderRow, SqliteJournal, qty_from, side_from};
+use super::{ExecutionRow, ORDER_COLUMNS, OrderRow, SqliteJournal, decode_execution};
 use crate::{
     AuditEntry, Execution, Journal as _, JournalError, JournalOrder, LocalOrderId, OrderState,
     Result,
@@ -115,29 +115,19 @@ impl SqliteJournal {
         } else {
             i64::try_from(limit).unwrap_or(i64::MAX)
         };
-        type Raw = (
-            String,
-            Option<String>,
-            Option<i64>,
-            i64,
-            String,
-            String,
-            i64,
-            i64,
-            Option<i64>,
-            Option<i64>,
-        );
-        let rows: Vec<Raw> = stmt
+        let rows: Vec<(ExecutionRow, Option<i64>, Option<i64>)> = stmt
             .query_map([from, limit], |r| {
                 Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
+                    (
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ),
                     r.get(8)?,
                     r.get(9)?,
                 ))
@@ -146,35 +136,13 @@ impl SqliteJournal {
             .collect::<rusqlite::Result<_>>()
             .map_err(JournalError::sql("read executions"))?;
         rows.into_iter()
-            .map(
-                |(
-                    exec_id,
-                    order_ref,
-                    perm_id,
-                    ts,
-                    instrument,
-                    side,
-                    qty,
-                    price,
-                    local,
-                    commission,
-                )| {
-                    Ok(FillLine {
-                        execution: Execution {
-                            side: side_from(&side, "executions", &exec_id)?,
-                            qty: qty_from(qty, "executions", "qty", &exec_id)?,
-                            exec_id,
-                            order_ref,
-                            perm_id,
-                            ts: Timestamp::from_nanos(ts),
-                            instrument,
-                            price: Price::from_raw(price),
-                        },
-                        local_id: local.map(LocalOrderId),
-                        commission: commission.map(Money::from_raw),
-                    })
-                },
-            )
+            .map(|(row, local, commission)| {
+                Ok(FillLine {
+                    execution: decode_execution(row)?,
+                    local_id: local.map(LocalOrderId),
+                    commission: commission.map(Money::from_raw),
+                })
+            })
             .collect()
     }
 

@@ -45,27 +45,33 @@ pub struct LiveArgs {
     pub http: Option<std::net::SocketAddr>,
 }
 
-/// Connects the Interactive Brokers adapter (`trade-ib`) for a session
-/// whose bars are `bar_seconds` long; order ids start above `min_order_id`
-/// (one more than the highest the journal ever saw), so a gateway that
-/// comes back with a rolled-back nextValidId cannot make us reuse one.
+/// The adapter's settings for a session whose bars are `bar_seconds`
+/// long, checked before anything is opened.
 ///
 /// # Errors
 /// The `[live]` values cannot work (named).
-pub async fn connect_ib(
-    live: LiveConfig,
-    bar_seconds: u32,
-    min_order_id: i32,
-) -> anyhow::Result<(BrokerLink, FeedLink)> {
+pub fn ib_config(live: &LiveConfig, bar_seconds: u32) -> anyhow::Result<trade_ib::IbConfig> {
     let cfg = trade_ib::IbConfig {
         host: live.host.clone(),
         port: live.port,
         client_id: live.client_id,
         account: live.account.clone(),
         bar_seconds,
-        min_order_id,
         ..trade_ib::IbConfig::default()
     };
+    let problems = cfg.problems();
+    anyhow::ensure!(problems.is_empty(), "[live] {}", problems.join("; "));
+    Ok(cfg)
+}
+
+/// Connects the Interactive Brokers adapter (`trade-ib`); `cfg.min_order_id`
+/// is one more than the highest broker id the journal ever saw, so a
+/// gateway that comes back with a rolled-back nextValidId cannot make us
+/// reuse one.
+///
+/// # Errors
+/// The adapter refuses the settings.
+pub async fn connect_ib(cfg: trade_ib::IbConfig) -> anyhow::Result<(BrokerLink, FeedLink)> {
     let (broker, feed, handle) = trade_ib::start(cfg)?;
     // The adapter's status is logged as it changes; the task ends with the links.
     let mut status = handle.status;
@@ -157,7 +163,9 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
     // The configured bar files are the strategies' warm-up history.
     let data = crate::data_source::load_logged(&cfg)?;
     let instruments: Vec<Instrument> = data.instruments.clone();
-    let bar_len = bar_seconds(&data.series);
+    // Checked before the journal is opened: a config that cannot connect
+    // leaves no file behind.
+    let mut ib = ib_config(&live, bar_seconds(&data.series))?;
     tracing::info!(
         host = %live.host,
         port = live.port,
@@ -179,11 +187,11 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         warmup: data.series,
     };
     let started = Instant::now();
-    let min_order_id = journal
+    ib.min_order_id = journal
         .max_broker_order_id()
         .context("reading the journal's highest order id")?
         .map_or(1, |m| i32::try_from(m + 1).unwrap_or(i32::MAX));
-    let links = connect_ib(live, bar_len, min_order_id);
+    let links = connect_ib(ib);
     let runs_dir = args
         .output_dir
         .clone()
@@ -229,24 +237,20 @@ mod tests {
 
     #[test]
     fn bad_live_values_are_refused_before_connecting() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         let live = LiveConfig {
             port: 0,
             ..LiveConfig::default()
         };
-        let err = rt
-            .block_on(connect_ib(live, 86_400, 1))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("port must be 1..65535"), "{err}");
-        let err = rt
-            .block_on(connect_ib(LiveConfig::default(), 7, 1))
+        let err = ib_config(&live, 86_400).unwrap_err().to_string();
+        assert!(
+            err.starts_with("[live]") && err.contains("port must be 1..65535"),
+            "{err}"
+        );
+        let err = ib_config(&LiveConfig::default(), 7)
             .unwrap_err()
             .to_string();
         assert!(err.contains("bar size 7 s"), "{err}");
+        assert!(ib_config(&LiveConfig::default(), 60).is_ok());
     }
 
     #[test]

@@ -200,8 +200,10 @@ fn paper_without_a_replay_and_bad_live_settings_fail_clearly() {
     let o = trade(&["live", "--config", live.to_str().unwrap()]);
     assert_user_error(&o, &["--confirm-live"]);
     let bad = s.write("b.toml", &spy_config("\n[live]\nport = 0\n"));
-    let o = trade(&["live", "--config", bad.to_str().unwrap()]);
-    assert_user_error(&o, &["port must be 1..65535"]);
+    let o = crate::harness::trade_in(&s.0, &["live", "--config", bad.to_str().unwrap()], &[]);
+    assert_user_error(&o, &["[live]", "port must be 1..65535"]);
+    // Refused before the journal is opened: no file left behind.
+    assert!(!s.path("journal.sqlite").exists());
 }
 
 #[test]
