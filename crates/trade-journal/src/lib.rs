@@ -98,6 +98,15 @@ pub trait Journal {
         payload: &serde_json::Value,
     ) -> Result<i64>;
 
+    /// An operator's control for the audit trail (who, why, what it did),
+    /// tied to an order when it concerns one; returns its sequence number.
+    fn record_control(
+        &mut self,
+        ts: Timestamp,
+        local_id: Option<LocalOrderId>,
+        payload: &serde_json::Value,
+    ) -> Result<i64>;
+
     /// One order.
     fn order(&self, id: LocalOrderId) -> Result<Option<JournalOrder>>;
 

@@ -311,6 +311,9 @@ pub enum AuditKind {
     Positions,
     /// Reconciliation found something an operator should see.
     Reconcile,
+    /// An operator's control (pause, resume, close, cancel, flatten, alert
+    /// acknowledgement, limit change): who, when, why and the outcome.
+    Control,
 }
 
 impl AuditKind {
@@ -324,6 +327,7 @@ impl AuditKind {
             AuditKind::Commission => "commission",
             AuditKind::Positions => "positions",
             AuditKind::Reconcile => "reconcile",
+            AuditKind::Control => "control",
         }
     }
 
@@ -337,6 +341,7 @@ impl AuditKind {
             "commission" => AuditKind::Commission,
             "positions" => AuditKind::Positions,
             "reconcile" => AuditKind::Reconcile,
+            "control" => AuditKind::Control,
             _ => return None,
         })
     }

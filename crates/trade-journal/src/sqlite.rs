@@ -763,6 +763,18 @@ impl Journal for SqliteJournal {
         Ok(seq)
     }
 
+    fn record_control(
+        &mut self,
+        ts: Timestamp,
+        local_id: Option<LocalOrderId>,
+        payload: &serde_json::Value,
+    ) -> Result<i64> {
+        let tx = self.tx()?;
+        let seq = audit(&tx, ts, AuditKind::Control, local_id, payload)?;
+        tx.commit().map_err(JournalError::sql("commit control"))?;
+        Ok(seq)
+    }
+
     fn order(&self, id: LocalOrderId) -> Result<Option<JournalOrder>> {
         Self::load_order(&self.conn, id)
     }

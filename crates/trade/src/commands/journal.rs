@@ -71,7 +71,7 @@ pub enum JournalCommand {
         #[arg(long, default_value_t = 0)]
         after: i64,
         /// Only this kind: decision, risk_verdict, order, fill, commission,
-        /// positions, reconcile.
+        /// positions, reconcile, control.
         #[arg(long)]
         kind: Option<String>,
         /// At most this many.
@@ -110,7 +110,7 @@ fn parse_state(text: &str) -> anyhow::Result<OrderState> {
 fn parse_kind(text: &str) -> anyhow::Result<AuditKind> {
     AuditKind::parse(text).with_context(|| {
         format!(
-            "--kind {text:?}: expected one of decision, risk_verdict, order, fill, commission, positions, reconcile"
+            "--kind {text:?}: expected one of decision, risk_verdict, order, fill, commission, positions, reconcile, control"
         )
     })
 }
