@@ -3,6 +3,7 @@
 //! lives), `[live]` (the Interactive Brokers connection) and `[paper]`
 //! (the replay clock). Strict: unknown keys are errors.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -54,6 +55,42 @@ pub struct SessionConfig {
     /// Allow orders outside the regular session (otherwise the risk gate's
     /// market-hours rule applies whatever `risk.market_hours_only` says).
     pub trade_outside_session: bool,
+    /// Risk limits an operator may change at run time, with their allowed
+    /// `[min, max]` (e.g. `max_position_pct = [0.05, 0.25]`); a limit not
+    /// named here cannot be changed from the dashboard.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub limit_bounds: BTreeMap<String, [f64; 2]>,
+}
+
+/// The limits `[session.limit_bounds]` may name.
+pub const CHANGEABLE_LIMITS: [&str; 6] = [
+    "max_position_pct",
+    "max_gross_exposure_pct",
+    "max_open_positions",
+    "daily_loss_limit_pct",
+    "max_drawdown_pct",
+    "instrument_daily_loss_pct",
+];
+
+impl SessionConfig {
+    /// What is wrong with the section, one message per problem, naming
+    /// the key.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, [lo, hi]) in &self.limit_bounds {
+            if !CHANGEABLE_LIMITS.contains(&name.as_str()) {
+                out.push(format!(
+                    "session.limit_bounds.{name}: not a changeable limit; expected one of {}",
+                    CHANGEABLE_LIMITS.join(", ")
+                ));
+            } else if !(lo.is_finite() && hi.is_finite() && *lo >= 0.0 && lo <= hi) {
+                out.push(format!(
+                    "session.limit_bounds.{name}: expected [min, max] with 0 <= min <= max, got [{lo}, {hi}]"
+                ));
+            }
+        }
+        out
+    }
 }
 
 impl Default for SessionConfig {
@@ -64,6 +101,7 @@ impl Default for SessionConfig {
             limit_policy: LimitPolicy::Cancel,
             cancel_on_exit: true,
             trade_outside_session: false,
+            limit_bounds: BTreeMap::new(),
         }
     }
 }

@@ -11,6 +11,8 @@
 pub mod adapter;
 /// `[session]`, `[journal]`, `[live]` and `[paper]` configuration sections.
 pub mod config;
+/// Operators' controls (pause, close, cancel, flatten, limits, alerts).
+pub mod control;
 /// The end-of-session HTML report.
 pub mod daily_report;
 /// Options in paper mode: the options desk stepped by a feed, journaled.

@@ -65,6 +65,8 @@ pub enum AlertKind {
 /// Something an operator should see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alert {
+    /// Id, for acknowledging or snoozing it.
+    pub id: u64,
     /// When (wall clock).
     pub ts: Timestamp,
     /// Kind.
@@ -73,6 +75,10 @@ pub struct Alert {
     pub instrument: Option<String>,
     /// Human text with the numbers.
     pub message: String,
+    /// Who acknowledged it.
+    pub acked_by: Option<String>,
+    /// Silenced until then.
+    pub snoozed_until: Option<Timestamp>,
 }
 
 /// One position line.
@@ -118,6 +124,26 @@ pub struct PausedInstrument {
     pub reason: String,
 }
 
+/// A strategy an operator paused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PausedStrategy {
+    /// Strategy id.
+    pub strategy: String,
+    /// Who and why.
+    pub reason: String,
+}
+
+/// A risk limit an operator may see (and change within its bounds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitStatus {
+    /// Name, as in `[risk]`.
+    pub name: &'static str,
+    /// Current value (`None`: off).
+    pub value: Option<f64>,
+    /// The run-time bounds `[session.limit_bounds]` allows, if any.
+    pub bounds: Option<[f64; 2]>,
+}
+
 /// The state a session publishes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionStatus {
@@ -145,6 +171,12 @@ pub struct SessionStatus {
     pub instants: u64,
     /// Instruments on which new orders are paused.
     pub paused: Vec<PausedInstrument>,
+    /// All new entries paused by an operator (who and why).
+    pub paused_all: Option<String>,
+    /// Strategies an operator paused.
+    pub paused_strategies: Vec<PausedStrategy>,
+    /// The changeable risk limits.
+    pub limits: Vec<LimitStatus>,
     /// Why all new orders are halted (journal failure), if they are.
     pub halted: Option<String>,
     /// The kill switch, if it tripped.

@@ -47,6 +47,7 @@ pub enum ServerError {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    retry_after: Option<u64>,
 }
 
 /// The JSON body of a failed request.
@@ -67,7 +68,15 @@ impl ApiError {
                 error: error.to_owned(),
                 detail: detail.into(),
             },
+            retry_after: None,
         }
+    }
+
+    /// Adds a `Retry-After` header (seconds).
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400 `invalid_run_id`.
@@ -102,6 +111,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut resp = (self.status, Json(self.body)).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        resp
     }
 }

@@ -16,7 +16,9 @@
 //! # }
 //! ```
 
+pub mod auth;
 pub mod compare;
+pub mod control;
 pub mod error;
 pub mod live;
 pub mod metrics;
@@ -25,8 +27,10 @@ pub mod routes;
 pub mod runs;
 pub mod server;
 
+pub use auth::{AuthConfig, PasswordHash, Secret, User};
+pub use control::{ControlRefusal, ControlReply, ControlRequest, ControlSender, RefusalKind};
 pub use error::{ApiError, ErrorBody, ServerError};
 pub use live::LiveFeed;
-pub use routes::{OPENAPI_JSON, router};
+pub use routes::{OPENAPI_JSON, router, router_with};
 pub use runs::RunStore;
 pub use server::{DEFAULT_ADDR, Server, ServerHandle};

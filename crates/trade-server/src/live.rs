@@ -25,6 +25,8 @@ use crate::routes::AppState;
 pub struct LiveFeed {
     /// The session's latest status as JSON.
     pub status: watch::Receiver<serde_json::Value>,
+    /// Where controls go, when the session takes them.
+    pub controls: Option<crate::control::ControlSender>,
 }
 
 fn no_session() -> ApiError {

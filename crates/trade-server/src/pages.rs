@@ -81,6 +81,7 @@ impl Pages {
             ("index.html", include_str!("../templates/index.html")),
             ("compare.html", include_str!("../templates/compare.html")),
             ("live.html", include_str!("../templates/live.html")),
+            ("login.html", include_str!("../templates/login.html")),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 // Caught by the tests; at run time the page then answers
@@ -99,6 +100,14 @@ impl Pages {
     /// The live session page (its data arrives by the event stream).
     pub fn live(&self) -> Result<String, ApiError> {
         self.render("live.html", context! {})
+    }
+
+    /// The login form.
+    ///
+    /// # Errors
+    /// As [`Pages::index`].
+    pub fn login(&self) -> Result<String, ApiError> {
+        self.render("login.html", context! {})
     }
 
     fn render(&self, name: &str, ctx: Value) -> Result<String, ApiError> {
@@ -138,7 +147,13 @@ mod tests {
     #[test]
     fn templates_compile() {
         let p = Pages::new();
-        for name in ["base.html", "index.html", "compare.html", "live.html"] {
+        for name in [
+            "base.html",
+            "index.html",
+            "compare.html",
+            "live.html",
+            "login.html",
+        ] {
             assert!(p.env.get_template(name).is_ok(), "{name}");
         }
     }

@@ -11,8 +11,10 @@ use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
+
+use crate::auth::{Auth, AuthConfig};
 
 use crate::compare::{Comparison, compare};
 use crate::error::ApiError;
@@ -26,7 +28,7 @@ pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 
 /// Longest request target (path and query) accepted, in bytes.
 pub const MAX_URI_BYTES: usize = 4096;
-/// Largest request body accepted, in bytes. No route takes a body today.
+/// Largest request body accepted, in bytes (control bodies are small JSON).
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// What every handler shares.
@@ -37,19 +39,41 @@ pub struct AppState {
     pub(crate) pages: Arc<Pages>,
     /// The running session, when the server is embedded in one.
     pub(crate) live: Option<LiveFeed>,
+    /// Logins, sessions and CSRF tokens.
+    pub(crate) auth: Arc<Auth>,
 }
 
 /// The complete router over `store` (and a running session's status, when
-/// given), with request limits and metrics.
+/// given) with the default authentication (public reads, controls off).
 pub fn router(store: RunStore, live: Option<LiveFeed>) -> Router {
+    router_with(store, live, AuthConfig::default())
+}
+
+/// [`router`] with an authentication configuration.
+pub fn router_with(store: RunStore, live: Option<LiveFeed>, auth: AuthConfig) -> Router {
     let state = AppState {
         store,
         metrics: Arc::new(HttpMetrics::default()),
         pages: Arc::new(Pages::new()),
         live,
+        auth: Arc::new(Auth::new(auth)),
     };
+    use crate::control;
     Router::new()
         .route("/health", get(health))
+        .route("/login", get(login_page))
+        .route("/api/login", post(control::login))
+        .route("/api/logout", post(control::logout))
+        .route("/api/csrf", get(control::csrf))
+        .route("/api/whoami", get(control::whoami))
+        .route("/api/control/pause", post(control::pause))
+        .route("/api/control/resume", post(control::resume))
+        .route("/api/control/flatten", post(control::flatten))
+        .route("/api/orders/{id}/cancel", post(control::cancel))
+        .route("/api/positions/{symbol}/close", post(control::close))
+        .route("/api/limits/{name}", post(control::set_limit))
+        .route("/api/alerts/{id}/ack", post(control::ack_alert))
+        .route("/api/alerts/{id}/snooze", post(control::snooze_alert))
         .route("/ready", get(crate::live::ready))
         .route("/live", get(crate::live::page))
         .route("/api/live/status", get(crate::live::status))
@@ -64,6 +88,7 @@ pub fn router(store: RunStore, live: Option<LiveFeed>) -> Router {
         .route("/compare", get(compare_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), read_guard))
         .layer(middleware::from_fn(limits))
         .layer(middleware::from_fn_with_state(state.clone(), record))
         .with_state(state)
@@ -82,6 +107,38 @@ async fn record(State(state): State<AppState>, req: Request, next: Next) -> Resp
         .metrics
         .observe(method, &route, response.status().as_u16(), start.elapsed());
     response
+}
+
+/// Paths anybody may read, whatever `public_read` says: probes and the
+/// way in.
+const ALWAYS_OPEN: [&str; 4] = ["/health", "/ready", "/login", "/api/login"];
+
+/// When reads are not public, every GET needs a login (changes check
+/// their own, stricter, rules).
+async fn read_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() == axum::http::Method::GET
+        && !ALWAYS_OPEN.contains(&req.uri().path())
+        && let Err(e) = state.auth.allow_read(req.headers())
+    {
+        let wants_html = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+        if wants_html && !req.uri().path().starts_with("/api/") {
+            return (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, HeaderValue::from_static("/login"))],
+            )
+                .into_response();
+        }
+        return e.into_response();
+    }
+    next.run(req).await
+}
+
+async fn login_page(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(html_response(Body::from(state.pages.login()?)))
 }
 
 /// Refuses oversized requests before any handler runs.

@@ -7,9 +7,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::auth::AuthConfig;
 use crate::error::ServerError;
 use crate::live::LiveFeed;
-use crate::routes::router;
+use crate::routes::router_with;
 use crate::runs::RunStore;
 
 /// Default listening address: loopback only, so nothing is exposed to the
@@ -39,11 +40,12 @@ impl Server {
     /// `runs_dir` is not a readable directory, [`ServerError::Bind`] if the
     /// address cannot be bound.
     pub async fn bind(addr: SocketAddr, runs_dir: &Path) -> Result<ServerHandle, ServerError> {
-        Self::bind_with(addr, runs_dir, None).await
+        Self::bind_with(addr, runs_dir, None, AuthConfig::default()).await
     }
 
-    /// [`Server::bind`] with a running session's status: adds `/live`,
-    /// `/api/live/status`, `/api/live/stream` and a session-aware `/ready`.
+    /// [`Server::bind`] with a running session's status and controls
+    /// (`/live`, `/api/live/*`, the control routes and a session-aware
+    /// `/ready`) and an authentication configuration.
     ///
     /// # Errors
     /// As [`Server::bind`].
@@ -51,6 +53,7 @@ impl Server {
         addr: SocketAddr,
         runs_dir: &Path,
         live: Option<LiveFeed>,
+        auth: AuthConfig,
     ) -> Result<ServerHandle, ServerError> {
         let store = RunStore::open(runs_dir)?;
         let listener = TcpListener::bind(addr)
@@ -60,7 +63,8 @@ impl Server {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(store, live);
+        let app =
+            router_with(store, live, auth).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

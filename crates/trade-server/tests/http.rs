@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use trade_server::{Server, ServerError, ServerHandle};
+
+mod common;
+use common::{assert_json_error, get, raw};
 
 const SPY: &str = "spy_ma_crossover-b56c83f88dd6";
 const QQQ: &str = "qqq_bull_put-6e480ad9fe28";
@@ -49,109 +51,6 @@ async fn start(dir: &Path) -> ServerHandle {
     Server::bind("127.0.0.1:0".parse().unwrap(), dir)
         .await
         .unwrap()
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
-/// Sends `head` (request line and headers, without the final blank line)
-/// and reads the whole response.
-async fn raw(addr: SocketAddr, head: &str) -> Resp {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("{head}\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf))
-        .await
-        .expect("response within 10 s")
-        .unwrap();
-    parse(&buf)
-}
-
-async fn get(addr: SocketAddr, target: &str) -> Resp {
-    raw(addr, &format!("GET {target} HTTP/1.1")).await
-}
-
-fn parse(buf: &[u8]) -> Resp {
-    let split = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
-    let head = std::str::from_utf8(&buf[..split]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .map(|l| {
-            let (k, v) = l.split_once(':').unwrap();
-            (k.trim().to_owned(), v.trim().to_owned())
-        })
-        .collect();
-    let mut body = buf[split + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    if chunked {
-        body = dechunk(&body);
-    }
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let eol = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
-        b = &b[eol + 2 + size + 2..];
-    }
-}
-
-fn assert_json_error(r: &Resp, status: u16, code: &str) {
-    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
-    assert!(
-        r.header("content-type")
-            .unwrap()
-            .starts_with("application/json")
-    );
-    let v = r.json();
-    assert_eq!(v["error"], code, "{v}");
-    assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
 }
 
 fn run<'a>(list: &'a Value, id: &str) -> &'a Value {
@@ -306,22 +205,28 @@ async fn report_is_the_file_byte_for_byte() {
 #[tokio::test]
 async fn openapi_documents_every_route() {
     let src = include_str!("../src/routes.rs");
-    let routes: Vec<&str> = src
+    // (path, method) of every `.route("/path", method(handler))`.
+    let routes: Vec<(&str, &str)> = src
         .split(".route(\"")
         .skip(1)
-        .map(|s| &s[..s.find('"').unwrap()])
+        .map(|s| {
+            let path = &s[..s.find('"').unwrap()];
+            let rest = s[path.len() + 1..].trim_start_matches([',', ' ', '\n']);
+            (path, &rest[..rest.find('(').unwrap()])
+        })
         .collect();
-    assert!(routes.len() >= 9, "{routes:?}");
+    assert!(routes.len() >= 20, "{routes:?}");
     let doc: Value = serde_json::from_str(trade_server::OPENAPI_JSON).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
-    for r in &routes {
+    for (r, method) in &routes {
         assert!(
             paths.contains_key(*r),
             "route {r} missing from openapi.json"
         );
-        assert!(paths[*r].get("get").is_some(), "{r} has no get");
+        assert!(paths[*r].get(*method).is_some(), "{r} has no {method}");
     }
+    let routes: Vec<&str> = routes.iter().map(|(p, _)| *p).collect();
     for p in paths.keys() {
         assert!(
             routes.contains(&p.as_str()),

@@ -97,6 +97,12 @@ pub enum Command {
     },
     /// Measure engine and end-to-end throughput on generated bars.
     Bench(BenchArgs),
+    /// Dashboard configuration helpers (password hashes for logins).
+    Dashboard {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::commands::dashboard::DashboardCommand,
+    },
     /// Serve the web dashboard and JSON API over the run folders.
     Serve(crate::commands::serve::ServeArgs),
     /// Run the TWS API gateway simulator on 127.0.0.1 (offline IB testing).

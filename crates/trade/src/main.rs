@@ -62,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Bench(args) => commands::bench::run(&args, &registry),
         Command::GatewaySim(args) => commands::gateway_sim::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Dashboard { command } => commands::dashboard::run(&command),
         Command::Options { command } => match command {
             OptionsCommand::Price(args) => commands::options::run_price(&args),
             OptionsCommand::Iv(args) => commands::options::run_iv(&args),

@@ -26,6 +26,7 @@
 //! talk to it over channels, so a journal fsync never stalls a socket task.
 
 mod broker;
+mod control;
 mod instant;
 mod orders;
 mod stop;
@@ -35,7 +36,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use thiserror::Error;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use trade_core::{
     Bar, ClientOrderId, Fill, Instrument, InstrumentId, Money, Order, OrderIntent, OrderStatus,
@@ -57,9 +58,10 @@ use crate::adapter::{
     FeedLink, OutboundOrder,
 };
 use crate::config::{ExternalPolicy, LimitPolicy, SessionConfig, mask_account};
+use crate::control::Control;
 use crate::status::{
-    Alert, AlertKind, Connection, MAX_ALERTS, Mode, OrderStatusLine, PausedInstrument,
-    PositionStatus, SessionStatus,
+    Alert, AlertKind, Connection, LimitStatus, MAX_ALERTS, Mode, OrderStatusLine, PausedInstrument,
+    PausedStrategy, PositionStatus, SessionStatus,
 };
 
 /// Everything a session runs with, besides its journal and links.
@@ -222,6 +224,15 @@ pub struct Session {
     adopted: Vec<Execution>,
     alerts: Vec<Alert>,
     paused: BTreeMap<InstrumentId, String>,
+    /// An operator paused all new entries (who and why).
+    paused_all: Option<String>,
+    /// Strategies an operator paused (who and why).
+    paused_strategies: BTreeMap<usize, String>,
+    /// An operator's kill switch (who and why).
+    operator_kill: Option<String>,
+    /// Operators' controls, once [`Session::set_controls`] gave a channel.
+    controls: Option<mpsc::Receiver<Control>>,
+    next_alert_id: u64,
     halted: Option<String>,
     connection: Connection,
     account_type: Option<AccountType>,
@@ -290,6 +301,9 @@ impl Session {
             last_bar_time: None,
             instants: 0,
             paused: Vec::new(),
+            paused_all: None,
+            paused_strategies: Vec::new(),
+            limits: Vec::new(),
             halted: None,
             kill_switch: None,
             alerts: Vec::new(),
@@ -357,6 +371,11 @@ impl Session {
             adopted: Vec::new(),
             alerts: Vec::new(),
             paused: BTreeMap::new(),
+            paused_all: None,
+            paused_strategies: BTreeMap::new(),
+            operator_kill: None,
+            controls: None,
+            next_alert_id: 1,
             halted: None,
             connection: Connection::Connecting,
             account_type: None,
@@ -374,6 +393,12 @@ impl Session {
         session.load_open_orders()?;
         session.publish();
         Ok((session, status_rx))
+    }
+
+    /// Takes operators' controls from `rx` (the dashboard, the notifiers);
+    /// each is carried out between events and journaled.
+    pub fn set_controls(&mut self, rx: mpsc::Receiver<Control>) {
+        self.controls = Some(rx);
     }
 
     /// Orders the journal left in a non-final state: they may be live at
@@ -498,6 +523,13 @@ impl Session {
                     }
                 },
                 () = sleep_until_opt(deadline), if deadline.is_some() => self.on_timeouts().await,
+                c = recv_control(&mut self.controls), if self.controls.is_some() => match c {
+                    Some(c) => {
+                        self.drain_broker().await?;
+                        self.on_control(c).await;
+                    }
+                    None => self.controls = None,
+                },
             }
         }
         Ok(self.shutdown().await)
@@ -568,6 +600,13 @@ impl Session {
 
     fn next_deadline(&self) -> Option<Instant> {
         self.orders.values().filter_map(|o| o.deadline).min()
+    }
+}
+
+async fn recv_control(rx: &mut Option<mpsc::Receiver<Control>>) -> Option<Control> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

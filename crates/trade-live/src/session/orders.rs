@@ -36,7 +36,10 @@ impl Session {
         for intent in std::mem::take(&mut self.intents) {
             let strategy = self.slots[s].id.0.clone();
             let decision = json!({ "intent": &intent, "in_session": in_session });
-            if let Some(reason) = self.blocked_reason(intent.instrument) {
+            if let Some(reason) = self
+                .blocked_reason(intent.instrument)
+                .or_else(|| self.operator_hold(s, &intent))
+            {
                 self.record_decision(ts, &strategy, &decision);
                 self.refuse(s, intent, ts, RiskRule::InvalidOrder, "paused", reason);
                 continue;

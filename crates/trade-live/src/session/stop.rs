@@ -77,11 +77,15 @@ impl Session {
     pub(super) fn alert(&mut self, kind: AlertKind, instrument: Option<String>, message: String) {
         tracing::warn!(kind = ?kind, instrument = instrument.as_deref().unwrap_or(""), "{message}");
         self.alerts.push(Alert {
+            id: self.next_alert_id,
             ts: now(),
             kind,
             instrument,
             message,
+            acked_by: None,
+            snoozed_until: None,
         });
+        self.next_alert_id += 1;
     }
 
     pub(super) fn publish(&self) {
@@ -136,12 +140,34 @@ impl Session {
             last_bar_time: self.last_instant,
             instants: self.instants,
             paused,
+            paused_all: self.paused_all.clone(),
+            paused_strategies: self
+                .paused_strategies
+                .iter()
+                .map(|(s, r)| PausedStrategy {
+                    strategy: self.slots[*s].id.0.clone(),
+                    reason: r.clone(),
+                })
+                .collect(),
+            limits: control::CHANGEABLE_LIMITS
+                .iter()
+                .map(|name| LimitStatus {
+                    name,
+                    value: control::limit_value(&self.limits, name),
+                    bounds: self.config.limit_bounds.get(*name).copied(),
+                })
+                .collect(),
             halted: self.halted.clone(),
             kill_switch: self
                 .out
                 .kill_switch
                 .as_ref()
-                .map(|k| format!("{}: {}", k.rule.as_str(), k.reason)),
+                .map(|k| format!("{}: {}", k.rule.as_str(), k.reason))
+                .or_else(|| {
+                    self.operator_kill
+                        .as_ref()
+                        .map(|w| format!("operator: {w}"))
+                }),
             alerts: self.alerts[skip..].to_vec(),
         };
         self.status_tx.send_replace(status);

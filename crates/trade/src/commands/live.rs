@@ -196,11 +196,9 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         .output_dir
         .clone()
         .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
-    let http = args.http;
-    let outcome = session_run::run_session(setup, journal, links, Vec::new(), |status| {
-        http.map(|addr| session_run::dashboard_task(addr, runs_dir, status))
-            .into_iter()
-            .collect()
+    let (dashboard, controls) = session_run::dashboard(&cfg, args.http, runs_dir)?;
+    let outcome = session_run::run_session(setup, journal, controls, links, Vec::new(), |status| {
+        dashboard.map(|d| d.task(status)).into_iter().collect()
     })
     .context("live session")?;
     let run_id = session_run::session_run_id(&cfg, "live");

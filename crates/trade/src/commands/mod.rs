@@ -6,6 +6,8 @@ pub mod backtest;
 pub mod bench;
 /// `trade calendar`.
 pub mod calendar;
+/// `trade dashboard`.
+pub mod dashboard;
 /// `trade data check`.
 pub mod data_check;
 /// `trade gateway-sim`.

@@ -144,11 +144,11 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         .output_dir
         .clone()
         .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
-    let http = args.http;
-    let outcome = session_run::run_session(setup, journal, links, tasks, |status| {
+    let (dashboard, controls) = session_run::dashboard(&cfg, args.http, runs_dir)?;
+    let outcome = session_run::run_session(setup, journal, controls, links, tasks, |status| {
         let mut tasks: Tasks = Vec::new();
-        if let Some(addr) = http {
-            tasks.push(session_run::dashboard_task(addr, runs_dir, status.clone()));
+        if let Some(d) = dashboard {
+            tasks.push(d.task(status.clone()));
         }
         let replay = trade_live::replay::run(series, speed, Some(status), up_cmds, up_events);
         tasks.push(Box::pin(replay));

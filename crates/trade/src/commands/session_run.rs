@@ -59,16 +59,20 @@ pub type Tasks = Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>;
 pub fn run_session(
     setup: SessionSetup,
     journal: Box<dyn Journal + Send>,
+    controls: Option<tokio::sync::mpsc::Receiver<trade_live::control::Control>>,
     links: impl Future<Output = anyhow::Result<(BrokerLink, FeedLink)>>,
     mut tasks: Tasks,
     after_build: impl FnOnce(watch::Receiver<SessionStatus>) -> Tasks,
 ) -> anyhow::Result<SessionOutcome> {
     let rt = super::shutdown::runtime()?;
     let links = rt.block_on(links)?;
-    let (session, status) = {
+    let (mut session, status) = {
         let _guard = rt.enter();
         Session::new(setup, journal, links.0, links.1).context("starting the session")?
     };
+    if let Some(rx) = controls {
+        session.set_controls(rx);
+    }
     tasks.extend(after_build(status.clone()));
     let (stop_tx, stop_rx) = oneshot::channel();
     let handle = trade_live::spawn(session, stop_rx).context("starting the session thread")?;
@@ -226,36 +230,168 @@ pub fn finish(
     Ok(o)
 }
 
-/// The dashboard embedded in a session: `trade serve`'s pages over
-/// `runs_dir` plus the session's live page, status API, event stream and
-/// readiness, on `addr`. The session's status is republished as JSON for
-/// the server. Prints `dashboard on http://ADDR/live` once listening.
-pub fn dashboard_task(
+/// The `--http` dashboard of a session: where it listens, who may log in,
+/// and the sending side of the session's controls.
+#[derive(Debug)]
+pub struct Dashboard {
     addr: std::net::SocketAddr,
     runs_dir: PathBuf,
-    mut status: watch::Receiver<SessionStatus>,
-) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
-    Box::pin(async move {
-        let first = serde_json::to_value(&*status.borrow()).unwrap_or_default();
-        let (json_tx, json_rx) = watch::channel(first);
-        if let Err(e) = std::fs::create_dir_all(&runs_dir) {
-            tracing::error!(dir = %runs_dir.display(), error = %e, "dashboard: cannot create the runs folder");
-            return;
-        }
-        let live = trade_server::LiveFeed { status: json_rx };
-        let handle = match trade_server::Server::bind_with(addr, &runs_dir, Some(live)).await {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(%addr, error = %e, "dashboard not started");
+    auth: trade_server::AuthConfig,
+    controls: trade_live::control::ControlSender,
+}
+
+/// The dashboard for `--http ADDR` (none without it) and the receiving
+/// side of its controls, for [`run_session`].
+///
+/// # Errors
+/// A password hash in `[dashboard]` does not parse (validation already
+/// refused it; kept for callers that skip validation).
+pub fn dashboard(
+    cfg: &LoadedConfig,
+    addr: Option<std::net::SocketAddr>,
+    runs_dir: PathBuf,
+) -> anyhow::Result<(
+    Option<Dashboard>,
+    Option<tokio::sync::mpsc::Receiver<trade_live::control::Control>>,
+)> {
+    let Some(addr) = addr else {
+        return Ok((None, None));
+    };
+    let section = cfg.raw.dashboard.clone().unwrap_or_default();
+    let token = std::env::var("TRADE_DASHBOARD_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .or(section.token);
+    if let Some(t) = &token
+        && t.trim().len() < 16
+    {
+        anyhow::bail!("TRADE_DASHBOARD_TOKEN: expected at least 16 characters");
+    }
+    let users = section
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            trade_server::PasswordHash::parse(&u.password_hash)
+                .map(|password| trade_server::User {
+                    name: u.name.clone(),
+                    password,
+                })
+                .map_err(|e| anyhow::anyhow!("dashboard.users[{i}].password_hash: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let auth = trade_server::AuthConfig {
+        token: token.map(|t| trade_server::Secret::new(t.trim())),
+        users,
+        public_read: section.public_read,
+        session_ttl: std::time::Duration::from_secs(u64::from(section.session_hours) * 3600),
+    };
+    if !auth.controls_enabled() {
+        tracing::warn!(
+            "dashboard controls are off: set TRADE_DASHBOARD_TOKEN or [dashboard] token/users to pause, close or flatten from it"
+        );
+    }
+    let (controls, rx) = trade_live::control::control_channel();
+    Ok((
+        Some(Dashboard {
+            addr,
+            runs_dir,
+            auth,
+            controls,
+        }),
+        Some(rx),
+    ))
+}
+
+impl Dashboard {
+    /// The server task: serves the session's status (as JSON, re-sent on
+    /// every change) and forwards controls to the session.
+    pub fn task(
+        self,
+        mut status: watch::Receiver<SessionStatus>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            let first = serde_json::to_value(&*status.borrow()).unwrap_or_default();
+            let (json_tx, json_rx) = watch::channel(first);
+            if let Err(e) = std::fs::create_dir_all(&self.runs_dir) {
+                tracing::error!(dir = %self.runs_dir.display(), error = %e, "dashboard: cannot create the runs folder");
                 return;
             }
+            let (server_tx, server_rx) = tokio::sync::mpsc::channel(16);
+            tokio::spawn(forward_controls(server_rx, self.controls));
+            let live = trade_server::LiveFeed {
+                status: json_rx,
+                controls: Some(server_tx),
+            };
+            let handle = match trade_server::Server::bind_with(
+                self.addr,
+                &self.runs_dir,
+                Some(live),
+                self.auth,
+            )
+            .await
+            {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::error!(addr = %self.addr, error = %e, "dashboard not started");
+                    return;
+                }
+            };
+            println!("dashboard on http://{}/live", handle.local_addr());
+            while status.changed().await.is_ok() {
+                let v = serde_json::to_value(&*status.borrow_and_update()).unwrap_or_default();
+                json_tx.send_replace(v);
+            }
+            // The session ended: keep its last status until the process exits.
+            std::future::pending::<()>().await;
+        })
+    }
+}
+
+/// Turns the server's JSON controls into the session's typed ones and the
+/// session's answers back (a malformed command never reaches the session).
+async fn forward_controls(
+    mut from_server: tokio::sync::mpsc::Receiver<trade_server::ControlRequest>,
+    to_session: trade_live::control::ControlSender,
+) {
+    use trade_live::control::{Control, ControlCommand, ControlError};
+    use trade_server::{ControlRefusal, RefusalKind};
+    while let Some(req) = from_server.recv().await {
+        let command = match serde_json::from_value::<ControlCommand>(req.command) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = req.reply.send(Err(ControlRefusal::new(
+                    RefusalKind::Invalid,
+                    format!("control: {e}"),
+                )));
+                continue;
+            }
         };
-        println!("dashboard on http://{}/live", handle.local_addr());
-        while status.changed().await.is_ok() {
-            let v = serde_json::to_value(&*status.borrow_and_update()).unwrap_or_default();
-            json_tx.send_replace(v);
-        }
-        // The session ended: keep its last status until the process exits.
-        std::future::pending::<()>().await;
-    })
+        let (tx, rx) = oneshot::channel();
+        let sent = to_session
+            .send(Control {
+                command,
+                actor: req.actor,
+                reason: req.reason,
+                reply: tx,
+            })
+            .await;
+        let answer = match (sent, rx.await) {
+            (Ok(()), Ok(Ok(v))) => Ok(v),
+            (Ok(()), Ok(Err(e))) => {
+                let kind = match &e {
+                    ControlError::Invalid(_) => RefusalKind::Invalid,
+                    ControlError::NotFound(_) => RefusalKind::NotFound,
+                    ControlError::Conflict(_) => RefusalKind::Conflict,
+                    ControlError::Unavailable(_) => RefusalKind::Unavailable,
+                };
+                Err(ControlRefusal::new(kind, e.to_string()))
+            }
+            _ => Err(ControlRefusal::new(
+                RefusalKind::Unavailable,
+                "the session has stopped",
+            )),
+        };
+        let _ = req.reply.send(answer);
+    }
 }

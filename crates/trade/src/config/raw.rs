@@ -54,6 +54,69 @@ pub struct RawConfig {
     /// `[live]`: the Interactive Brokers connection of `trade live`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<trade_live::LiveConfig>,
+    /// `[dashboard]`: who may log in to the `--http` dashboard and act.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard: Option<DashboardSection>,
+}
+
+/// `[dashboard]`. Secrets (the token, password hashes) are never
+/// serialised, so they stay out of `trade plan`, run folders and the
+/// config hash.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardSection {
+    /// API token (`Authorization: Bearer`, or the login form's token
+    /// field); `TRADE_DASHBOARD_TOKEN` wins over it. At least 16 characters.
+    #[serde(skip_serializing)]
+    pub token: Option<String>,
+    /// Local users with password hashes from `trade dashboard hash-password`.
+    #[serde(skip_serializing)]
+    pub users: Vec<DashboardUser>,
+    /// Serve pages and read APIs without a login (controls always need one).
+    pub public_read: bool,
+    /// How long a login lasts, in hours.
+    pub session_hours: u32,
+}
+
+impl Default for DashboardSection {
+    fn default() -> Self {
+        DashboardSection {
+            token: None,
+            users: Vec::new(),
+            public_read: true,
+            session_hours: 12,
+        }
+    }
+}
+
+impl std::fmt::Debug for DashboardSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashboardSection")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("users", &self.users)
+            .field("public_read", &self.public_read)
+            .field("session_hours", &self.session_hours)
+            .finish()
+    }
+}
+
+/// `[[dashboard.users]]`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardUser {
+    /// Login name.
+    pub name: String,
+    /// `pbkdf2-sha256$rounds$salt$hash`.
+    #[serde(skip_serializing, default)]
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for DashboardUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashboardUser")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `[run]`.

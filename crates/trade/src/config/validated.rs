@@ -222,6 +222,12 @@ pub(super) fn check_sections(source: &Path, raw: &RawConfig) -> Result<(), Confi
             m.risk_free_rate
         ));
     }
+    if let Some(s) = &raw.session {
+        errs.extend(s.problems());
+    }
+    if let Some(d) = &raw.dashboard {
+        errs.extend(dashboard_problems(d));
+    }
     if raw.data.is_empty() {
         errs.push("no [data.SYMBOL] table: configure at least one bar file".into());
     }
@@ -244,4 +250,42 @@ pub(super) fn check_sections(source: &Path, raw: &RawConfig) -> Result<(), Confi
     } else {
         Err(err(source, errs.join("; ")))
     }
+}
+
+/// What is wrong with `[dashboard]`, naming each key.
+fn dashboard_problems(d: &super::raw::DashboardSection) -> Vec<String> {
+    let mut errs = Vec::new();
+    if let Some(t) = &d.token
+        && t.trim().len() < 16
+    {
+        errs.push(
+            "dashboard.token: expected at least 16 characters (a guessable token guards nothing)"
+                .into(),
+        );
+    }
+    if !(1..=720).contains(&d.session_hours) {
+        errs.push(format!(
+            "dashboard.session_hours: expected 1 to 720, got {}",
+            d.session_hours
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, u) in d.users.iter().enumerate() {
+        if u.name.trim().is_empty() || u.name.len() > 64 {
+            errs.push(format!(
+                "dashboard.users[{i}].name: expected 1 to 64 characters"
+            ));
+        } else if !names.insert(&u.name) {
+            errs.push(format!(
+                "dashboard.users[{i}].name: {:?} is used twice",
+                u.name
+            ));
+        }
+        if let Err(e) = trade_server::PasswordHash::parse(&u.password_hash) {
+            errs.push(format!(
+                "dashboard.users[{i}].password_hash: {e} (make one with `trade dashboard hash-password`)"
+            ));
+        }
+    }
+    errs
 }

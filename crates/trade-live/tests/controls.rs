@@ -1,0 +1,456 @@
+//! Operators' controls against a session with a scripted broker: what
+//! each control sends (and never sends), what it refuses, and the journal
+//! line it leaves.
+
+mod scripted;
+
+use scripted::*;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use trade_core::{Bar, Qty, Side, TimeInForce};
+use trade_engine::market_hours::MarketHours;
+use trade_engine::strategy::{Context, Strategy};
+use trade_journal::{AuditKind, Journal, SqliteJournal};
+use trade_live::adapter::{BrokerCommand, BrokerEvent, BrokerSnapshot, FeedEvent};
+use trade_live::control::{Control, ControlCommand, ControlError};
+use trade_live::{SessionConfig, SessionStatus};
+
+async fn control(h: &Harness, command: ControlCommand) -> Result<Value, ControlError> {
+    let (tx, rx) = oneshot::channel();
+    h.controls
+        .send(Control {
+            command,
+            actor: "ops".into(),
+            reason: "test".into(),
+            reply: tx,
+        })
+        .await
+        .unwrap();
+    rx.await.unwrap()
+}
+
+/// Holds 10 SPY: buys when flat, sells when long (so it has an entry and
+/// an exit to make at every bar).
+#[derive(Debug)]
+struct Flipper;
+
+impl Strategy for Flipper {
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &Bar) {
+        let id = bar.instrument;
+        if ctx.pending(id) != 0 {
+            return;
+        }
+        let side = if ctx.position(id) == 0 {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        ctx.submit(trade_core::OrderIntent {
+            instrument: id,
+            side,
+            qty: Qty::new(10),
+            order_type: trade_core::OrderType::Market,
+            tif: TimeInForce::Gtc,
+            tag: "flip".into(),
+        });
+    }
+}
+
+fn buyer() -> Buyer {
+    Buyer {
+        qty: 10,
+        limit: None,
+    }
+}
+
+/// Connected, one bar, the buyer's order filled: 10 SPY held.
+async fn holding_ten(journal: Box<dyn Journal + Send>, config: SessionConfig) -> Harness {
+    let mut h = start(journal, config, buyer());
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(50)).await;
+    let (local, _) = h.place().await;
+    h.send(BrokerEvent::Execution(exec(
+        "E1",
+        Some(&local.order_ref()),
+        Side::Buy,
+        10,
+        px(50),
+        1100,
+    )))
+    .await;
+    let s = h.instant(px(51)).await;
+    assert_eq!(position(&s), 10);
+    h
+}
+
+fn sell_of(cmd: BrokerCommand) -> (u64, String) {
+    match cmd {
+        BrokerCommand::Place(o) => {
+            assert_eq!(o.order.intent.side, Side::Sell, "{o:?}");
+            (o.order.intent.qty.get(), o.order.strategy.0.clone())
+        }
+        other => panic!("expected a sell, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn closing_a_position_sells_it_for_its_strategy_pauses_entries_and_is_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let mut h = holding_ten(journal_at(&path), config()).await;
+    // The operator confirmed a different quantity: nothing is sent.
+    let stale = control(
+        &h,
+        ControlCommand::ClosePosition {
+            symbol: "SPY".into(),
+            expected_qty: 7,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&stale, Err(ControlError::Conflict(m)) if m.contains("is 10 now")),
+        "{stale:?}"
+    );
+    assert!(h.no_cmd().is_none());
+    let done = control(
+        &h,
+        ControlCommand::ClosePosition {
+            symbol: "SPY".into(),
+            expected_qty: 10,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(done["closing"], -10);
+    let (qty, strategy) = sell_of(h.cmd().await);
+    assert_eq!((qty, strategy.as_str()), (10, "buyer"));
+    let s = h.status.borrow().clone();
+    assert!(
+        s.paused
+            .iter()
+            .any(|p| p.symbol == "SPY" && p.reason.starts_with("closed by operator (by ops: test)")),
+        "{:?}",
+        s.paused
+    );
+    // Filled: the buyer is flat and would buy again, but entries on SPY
+    // wait for the operator.
+    let sells = h.status.borrow().working_orders[0].local_id;
+    h.send(BrokerEvent::Execution(exec(
+        "E2",
+        Some(&sells.order_ref()),
+        Side::Sell,
+        10,
+        px(51),
+        1200,
+    )))
+    .await;
+    let s = h.instant(px(52)).await;
+    assert_eq!(position(&s), 0);
+    assert!(h.no_cmd().is_none(), "an entry went out while paused");
+    control(
+        &h,
+        ControlCommand::Resume {
+            strategy: None,
+            symbol: Some("SPY".into()),
+        },
+    )
+    .await
+    .unwrap();
+    h.instant(px(52)).await;
+    assert!(matches!(h.cmd().await, BrokerCommand::Place(_)));
+    h.finish().await;
+    let j = SqliteJournal::open_read_only(&path).unwrap();
+    let controls: Vec<_> = j
+        .audit_after(0, 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.kind == AuditKind::Control)
+        .collect();
+    let actions: Vec<(&str, bool)> = controls
+        .iter()
+        .map(|a| {
+            (
+                a.payload["action"].as_str().unwrap(),
+                a.payload["outcome"].get("ok").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("close_position", false),
+            ("close_position", true),
+            ("resume", true)
+        ]
+    );
+    assert!(
+        controls
+            .iter()
+            .all(|a| a.payload["actor"] == "ops" && a.payload["reason"] == "test")
+    );
+}
+
+#[tokio::test]
+async fn a_pause_stops_entries_but_lets_exits_out() {
+    let mut h = start_with(
+        mem_journal(),
+        config(),
+        spec(),
+        MarketHours::always_open(),
+        Box::new(Flipper),
+        Vec::new(),
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(50)).await;
+    let (local, _) = h.place().await;
+    h.send(BrokerEvent::Execution(exec(
+        "E1",
+        Some(&local.order_ref()),
+        Side::Buy,
+        10,
+        px(50),
+        1100,
+    )))
+    .await;
+    control(&h, ControlCommand::Pause { strategy: None })
+        .await
+        .unwrap();
+    // Long 10: the exit goes out although trading is paused.
+    let s = h.instant(px(51)).await;
+    assert_eq!(s.paused_all.as_deref(), Some("by ops: test"));
+    let (qty, _) = sell_of(h.cmd().await);
+    assert_eq!(qty, 10);
+    let sell = h.status.borrow().working_orders[0].local_id;
+    h.send(BrokerEvent::Execution(exec(
+        "E2",
+        Some(&sell.order_ref()),
+        Side::Sell,
+        10,
+        px(51),
+        1200,
+    )))
+    .await;
+    // Flat: the entry is refused.
+    h.instant(px(52)).await;
+    h.instant(px(53)).await;
+    assert!(h.no_cmd().is_none(), "an entry went out while paused");
+    assert!(matches!(
+        control(
+            &h,
+            ControlCommand::Pause {
+                strategy: Some("nobody".into())
+            }
+        )
+        .await,
+        Err(ControlError::NotFound(_))
+    ));
+    control(
+        &h,
+        ControlCommand::Resume {
+            strategy: None,
+            symbol: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        control(
+            &h,
+            ControlCommand::Resume {
+                strategy: None,
+                symbol: None
+            }
+        )
+        .await,
+        Err(ControlError::Conflict(_))
+    ));
+    h.instant(px(54)).await;
+    assert!(matches!(h.cmd().await, BrokerCommand::Place(_)));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn flatten_cancels_working_orders_closes_everything_and_refuses_new_entries() {
+    let mut h = holding_ten(mem_journal(), config()).await;
+    control(&h, ControlCommand::Flatten).await.unwrap();
+    let (qty, _) = sell_of(h.cmd().await);
+    assert_eq!(qty, 10);
+    let s: SessionStatus = h.status.borrow().clone();
+    assert_eq!(s.kill_switch.as_deref(), Some("operator: by ops: test"));
+    let sell = s.working_orders[0].local_id;
+    h.send(BrokerEvent::Execution(exec(
+        "E2",
+        Some(&sell.order_ref()),
+        Side::Sell,
+        10,
+        px(51),
+        1200,
+    )))
+    .await;
+    let s = h.instant(px(52)).await;
+    assert_eq!(position(&s), 0);
+    h.instant(px(53)).await;
+    assert!(
+        h.no_cmd().is_none(),
+        "an entry went out after the kill switch"
+    );
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn cancel_sends_a_cancel_for_a_working_order_and_refuses_unknown_ids() {
+    let mut h = start(
+        mem_journal(),
+        config(),
+        Buyer {
+            qty: 5,
+            limit: Some(px(40)),
+        },
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(50)).await;
+    let (local, _) = h.place().await;
+    // Not acknowledged yet: the broker may not have it.
+    let early = control(&h, ControlCommand::Cancel { local_id: local.0 }).await;
+    assert!(matches!(early, Err(ControlError::Conflict(_))), "{early:?}");
+    let ts = trade_core::Timestamp::from_secs(1100);
+    h.send(BrokerEvent::Sent {
+        local_id: local,
+        broker_order_id: 7,
+        ts,
+    })
+    .await;
+    h.send(BrokerEvent::Status {
+        local_id: local,
+        broker_order_id: Some(7),
+        perm_id: Some(70),
+        state: trade_journal::OrderState::Working,
+        filled: Qty::ZERO,
+        avg_price: None,
+        detail: "Submitted".into(),
+        ts,
+    })
+    .await;
+    h.wait("acknowledged", |s| {
+        s.working_orders
+            .iter()
+            .any(|o| o.state == trade_journal::OrderState::Working)
+    })
+    .await;
+    control(&h, ControlCommand::Cancel { local_id: local.0 })
+        .await
+        .unwrap();
+    match h.cmd().await {
+        BrokerCommand::Cancel { local_id, .. } => assert_eq!(local_id, local),
+        other => panic!("expected a cancel, got {other:?}"),
+    }
+    let unknown = control(&h, ControlCommand::Cancel { local_id: 12345 }).await;
+    assert!(
+        matches!(unknown, Err(ControlError::NotFound(_))),
+        "{unknown:?}"
+    );
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn limits_change_only_within_their_configured_bounds() {
+    let mut cfg = config();
+    cfg.limit_bounds
+        .insert("max_position_pct".into(), [0.05, 0.5]);
+    let h = start(mem_journal(), cfg, buyer());
+    let fixed = control(
+        &h,
+        ControlCommand::SetLimit {
+            name: "max_drawdown_pct".into(),
+            value: 0.1,
+        },
+    )
+    .await;
+    assert!(matches!(fixed, Err(ControlError::Conflict(_))), "{fixed:?}");
+    let out = control(
+        &h,
+        ControlCommand::SetLimit {
+            name: "max_position_pct".into(),
+            value: 0.9,
+        },
+    )
+    .await;
+    assert!(matches!(out, Err(ControlError::Invalid(_))), "{out:?}");
+    let unknown = control(
+        &h,
+        ControlCommand::SetLimit {
+            name: "max_fun".into(),
+            value: 0.1,
+        },
+    )
+    .await;
+    assert!(matches!(unknown, Err(ControlError::NotFound(_))));
+    let ok = control(
+        &h,
+        ControlCommand::SetLimit {
+            name: "max_position_pct".into(),
+            value: 0.2,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok["to"], 0.2);
+    let s = h.status.borrow().clone();
+    let l = s
+        .limits
+        .iter()
+        .find(|l| l.name == "max_position_pct")
+        .unwrap();
+    assert_eq!((l.value, l.bounds), (Some(0.2), Some([0.05, 0.5])));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn alerts_are_acknowledged_and_snoozed_by_id_and_controls_need_a_broker() {
+    let mut h = holding_ten(mem_journal(), config()).await;
+    h.feed
+        .send(FeedEvent::Stale {
+            instrument: trade_core::InstrumentId(0),
+            silent_for: std::time::Duration::from_secs(90),
+        })
+        .await
+        .unwrap();
+    let s = h.wait("a stale alert", |s| !s.alerts.is_empty()).await;
+    let id = s.alerts.last().unwrap().id;
+    control(&h, ControlCommand::AckAlert { id }).await.unwrap();
+    control(&h, ControlCommand::SnoozeAlert { id, minutes: 30 })
+        .await
+        .unwrap();
+    let a = h
+        .status
+        .borrow()
+        .alerts
+        .iter()
+        .find(|a| a.id == id)
+        .cloned()
+        .unwrap();
+    assert_eq!(a.acked_by.as_deref(), Some("ops"));
+    assert!(a.snoozed_until.is_some());
+    assert!(matches!(
+        control(&h, ControlCommand::AckAlert { id: 999_999 }).await,
+        Err(ControlError::NotFound(_))
+    ));
+    // Broker down: a close cannot go out, and says so.
+    h.send(BrokerEvent::Down(
+        trade_live::adapter::LinkDown::Disconnected("test".into()),
+    ))
+    .await;
+    h.wait("down", |s| s.connection == trade_live::Connection::Down)
+        .await;
+    let r = control(
+        &h,
+        ControlCommand::ClosePosition {
+            symbol: "SPY".into(),
+            expected_qty: 10,
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(ControlError::Unavailable(_))), "{r:?}");
+    assert!(h.no_cmd().is_none());
+    h.finish().await;
+}
