@@ -10,7 +10,22 @@ use std::path::Path;
 use toml::{Table, Value};
 
 /// Environment variables that configure the program itself, not the run.
-pub const RESERVED_ENV: &[&str] = &["TRADE_LOG", "TRADE_LOG_FORMAT", "TRADE_CONFIG"];
+pub const RESERVED_ENV: &[&str] = &[
+    "TRADE_LOG",
+    "TRADE_LOG_FORMAT",
+    "TRADE_CONFIG",
+    "TRADE_DASHBOARD_TOKEN",
+    "TRADE_JOURNAL_URL",
+];
+
+/// Whether an override's value must not be shown (tokens, passwords,
+/// URLs that may carry credentials, account ids).
+pub fn is_secret_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    ["token", "password", "secret", "url", "account"]
+        .iter()
+        .any(|s| last.contains(s))
+}
 
 /// Where an override came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -218,12 +218,25 @@ pub fn load(
     let raw = RawConfig::deserialize(toml::Value::Table(table)).map_err(|e| {
         let origins: Vec<String> = overrides
             .iter()
-            .map(|o| format!("{}={} ({})", o.key, o.value, o.origin))
+            .map(|o| {
+                let value = if layers::is_secret_key(&o.key) {
+                    "***"
+                } else {
+                    &o.value
+                };
+                format!("{}={value} ({})", o.key, o.origin)
+            })
             .collect();
+        // serde quotes the offending value: never a secret's.
+        let mut message = e.message().replace('\n', " ");
+        for o in overrides.iter().filter(|o| layers::is_secret_key(&o.key)) {
+            if !o.value.is_empty() {
+                message = message.replace(&o.value, "***");
+            }
+        }
         ConfigError(format!(
-            "{}: {} (after overrides: {})",
+            "{}: {message} (after overrides: {})",
             path.display(),
-            e.message().replace('\n', " "),
             origins.join(", ")
         ))
     })?;

@@ -160,3 +160,39 @@ fn yaml_config_errors_name_file_line_and_key() {
     let o = trade_in(&s.0, &["plan", "--config", null.to_str().unwrap()], &[]);
     assert_user_error(&o, &["null.yaml:4:17", "account.initial_cash"]);
 }
+
+#[test]
+fn dashboard_secrets_never_appear_in_config_errors() {
+    let s = Scratch::new("bad-dashboard");
+    // A token that parses as a number is the wrong type: the error names
+    // the key and its origin, not the value.
+    let cfg = s.write("c.toml", &spy_config(""));
+    let o = trade_in(
+        &s.0,
+        &["plan", "--config", cfg.to_str().unwrap()],
+        &[("TRADE_DASHBOARD__TOKEN", "9876543210987")],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("dashboard.token=*** (environment variable TRADE_DASHBOARD__TOKEN)"),
+        "{err}"
+    );
+    assert!(!err.contains("9876543210987"), "{err}");
+    // Short tokens and malformed password hashes are refused by key.
+    let o = backtest(
+        &s,
+        &spy_config(
+            "[dashboard]\ntoken = \"short\"\n[[dashboard.users]]\nname = \"ops\"\npassword_hash = \"md5$1$aa$bb\"\n",
+        ),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("dashboard.token: expected at least 16"),
+        "{err}"
+    );
+    assert!(err.contains("dashboard.users[0].password_hash"), "{err}");
+    assert!(!err.contains("short\""), "{err}");
+    assert_no_runs(&s);
+}

@@ -304,3 +304,203 @@ async fn a_paper_sessions_live_page_updates_in_place_and_shows_positions() {
     c.close().await.expect("close");
     drop(child);
 }
+
+/// Waits until `js` (a function body returning a value) returns something
+/// truthy; returns it.
+async fn until(c: &Client, what: &str, js: &str, within: Duration) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let v = c.execute(js, vec![]).await.expect("js");
+        if !(v.is_null() || v == serde_json::json!(false) || v == serde_json::json!("")) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_position_from_the_dashboard_takes_a_login_and_a_confirmation_and_is_journaled() {
+    const TOKEN: &str = "browser-test-token-0123456789";
+    let s = Scratch::new("browser-close");
+    let cfg = repo().join("examples/spy_ma_crossover.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trade"))
+        .args([
+            "paper",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--replay",
+            "--speed",
+            "400000",
+            "--journal",
+            "j.sqlite",
+            "--output-dir",
+            "runs",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .env("TRADE_DASHBOARD_TOKEN", TOKEN)
+        .current_dir(&s.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start trade paper");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("dashboard line");
+    let url = line
+        .trim()
+        .strip_prefix("dashboard on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    let base = url.trim_end_matches("/live").to_string();
+    let child = Reaped(child);
+    let (_driver, port) = chromedriver();
+    let c = browser(port).await;
+
+    // Not logged in: the page's controls are refused, and so is a direct
+    // request, and nothing is journaled for them.
+    c.goto(&url).await.expect("open the live page");
+    c.find(Locator::Id("pause-all"))
+        .await
+        .expect("pause button")
+        .click()
+        .await
+        .expect("click");
+    let msg = until(
+        &c,
+        "the refusal",
+        "return document.getElementById('control-msg').textContent;",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(msg.as_str().unwrap().contains("log in"), "{msg}");
+    let status = c
+        .execute(
+            "return fetch('/api/control/flatten', {method: 'POST', headers: {'content-type': 'application/json'}, \
+             body: '{\"confirm\": true}'}).then((r) => r.status);",
+            vec![],
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(status, serde_json::json!(401));
+
+    // Log in with the token through the form.
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    screenshots(&c, "login").await;
+    c.find(Locator::Id("token"))
+        .await
+        .expect("token field")
+        .send_keys(TOKEN)
+        .await
+        .expect("type");
+    c.find(Locator::Id("submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    until(
+        &c,
+        "the live page after login",
+        "return location.pathname === '/live' && document.getElementById('who').textContent.includes('token');",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Wait for the crossover's position, then close it.
+    until(
+        &c,
+        "a SPY position",
+        "return document.querySelector('[data-testid=close-SPY]') !== null;",
+        Duration::from_secs(60),
+    )
+    .await;
+    screenshots(&c, "live-controls").await;
+    c.find(Locator::Css("[data-testid=close-SPY]"))
+        .await
+        .expect("close button")
+        .click()
+        .await
+        .expect("click close");
+    let text = until(
+        &c,
+        "the confirmation",
+        "const d = document.getElementById('confirm'); return d.open && document.getElementById('confirm-text').textContent;",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        text.as_str().unwrap().contains("SELL") && text.as_str().unwrap().contains("SPY at market"),
+        "{text}"
+    );
+    screenshots(&c, "close-confirm").await;
+    c.find(Locator::Id("confirm-reason"))
+        .await
+        .expect("reason")
+        .send_keys("browser test")
+        .await
+        .expect("type reason");
+    c.find(Locator::Id("confirm-ok"))
+        .await
+        .expect("confirm")
+        .click()
+        .await
+        .expect("click confirm");
+    let msg = until(
+        &c,
+        "the close answer",
+        "const t = document.getElementById('control-msg').textContent; return t.startsWith('closing') || t.includes(':') ? t : '';",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(msg.as_str().unwrap().starts_with("closing SPY"), "{msg}");
+    // The sell fills at the next bar and the strategy may not buy back.
+    until(
+        &c,
+        "the position closed and SPY paused",
+        "return document.querySelectorAll('#positions tr').length === 0 && document.getElementById('banner') && true;",
+        Duration::from_secs(30),
+    )
+    .await;
+
+    // The journal, read by the CLI while the session runs, has the control
+    // with who and why, and the operator's sell.
+    let o = trade_in(
+        &s.0,
+        &[
+            "journal",
+            "--journal",
+            "j.sqlite",
+            "audit",
+            "--kind",
+            "control",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("audit json");
+    let closes: Vec<&serde_json::Value> = lines
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|l| l["payload"]["action"] == "close_position")
+        .collect();
+    assert_eq!(closes.len(), 1, "{lines}");
+    assert_eq!(closes[0]["payload"]["actor"], "token");
+    assert_eq!(closes[0]["payload"]["reason"], "browser test");
+    assert!(closes[0]["payload"]["outcome"]["ok"].is_object(), "{lines}");
+    assert!(
+        !lines
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["payload"]["action"] == "flatten" || l["payload"]["action"] == "pause"),
+        "a refused request reached the session: {lines}"
+    );
+    c.close().await.expect("close");
+    drop(child);
+}
