@@ -15,6 +15,8 @@ pub mod config;
 pub mod control;
 /// The end-of-session HTML report.
 pub mod daily_report;
+/// Counters and latency histograms for `/metrics`.
+pub mod metrics;
 /// Options in paper mode: the options desk stepped by a feed, journaled.
 pub mod options_paper;
 /// The paper broker adapter (the backtest's fill model over a live feed).

@@ -183,6 +183,25 @@ pub struct SessionStatus {
     pub kill_switch: Option<String>,
     /// The most recent alerts (at most [`MAX_ALERTS`]), oldest first.
     pub alerts: Vec<Alert>,
+    /// Counters for `/metrics`.
+    pub counters: crate::metrics::Counters,
+    /// Journal write latency.
+    pub journal_write_seconds: crate::metrics::Histogram,
+    /// Bar close (the instant's arrival) to the order handed to the broker.
+    pub bar_to_submit_seconds: crate::metrics::Histogram,
+    /// Market data per instrument.
+    pub feeds: Vec<FeedStatus>,
+}
+
+/// Market data of one instrument.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedStatus {
+    /// Symbol.
+    pub symbol: String,
+    /// Wall-clock time the last bar arrived (Unix seconds).
+    pub last_bar_unix: Option<f64>,
+    /// Whether the feed reported it stale.
+    pub stale: bool,
 }
 
 /// Alerts kept in the published status (all of them are in the outcome).

@@ -454,3 +454,33 @@ async fn alerts_are_acknowledged_and_snoozed_by_id_and_controls_need_a_broker() 
     assert!(h.no_cmd().is_none());
     h.finish().await;
 }
+
+#[tokio::test]
+async fn counters_and_latency_histograms_follow_the_orders() {
+    let h = holding_ten(mem_journal(), config()).await;
+    control(&h, ControlCommand::Pause { strategy: None })
+        .await
+        .unwrap();
+    let s = h.status.borrow().clone();
+    let c = &s.counters;
+    assert_eq!(
+        (c.orders_proposed, c.orders_approved, c.fills, c.controls),
+        (1, 1, 1, 1),
+        "{c:?}"
+    );
+    assert_eq!(c.reconnects, 0);
+    assert!(c.orders_rejected.is_empty(), "{c:?}");
+    // One intent, one decision, one verdict, one execution and one
+    // control at least were written, each timed.
+    assert!(
+        s.journal_write_seconds.count >= 5,
+        "{:?}",
+        s.journal_write_seconds
+    );
+    assert_eq!(s.bar_to_submit_seconds.count, 1);
+    let inf = s.journal_write_seconds.buckets.last().unwrap().1;
+    assert!(inf <= s.journal_write_seconds.count);
+    assert!(s.feeds[0].last_bar_unix.is_some_and(|t| t > 1.6e9));
+    assert!(!s.feeds[0].stale);
+    h.finish().await;
+}

@@ -128,11 +128,7 @@ pub fn render_metrics(status: &serde_json::Value) -> String {
         "Profit or loss since the session day's start.",
         num(&status["day_pnl"]),
     );
-    gauge(
-        "trade_session_bars_total",
-        "Instants (bar closes) processed.",
-        num(&status["instants"]),
-    );
+
     gauge(
         "trade_session_positions",
         "Open positions.",
@@ -173,9 +169,141 @@ pub fn render_metrics(status: &serde_json::Value) -> String {
         "# HELP trade_session_alerts Alerts raised and still listed, by kind.\n# TYPE trade_session_alerts gauge"
     );
     for (kind, n) in by_kind {
-        let _ = writeln!(out, "trade_session_alerts{{kind=\"{kind}\"}} {n}");
+        let _ = writeln!(out, "trade_session_alerts{{kind=\"{}\"}} {n}", label(&kind));
+    }
+    let _ = writeln!(
+        out,
+        "# HELP trade_session_bars_total Instants (bar closes) processed.\n# TYPE trade_session_bars_total counter\ntrade_session_bars_total {}",
+        num(&status["instants"])
+    );
+    render_counters(&mut out, &status["counters"]);
+    for (name, help) in [
+        (
+            "trade_session_journal_write_seconds",
+            "Journal write latency (one committed, fsynced transaction).",
+        ),
+        (
+            "trade_session_bar_to_submit_seconds",
+            "Bar close (the instant's arrival) to the order handed to the broker adapter.",
+        ),
+    ] {
+        let key = name.trim_start_matches("trade_session_");
+        render_histogram(&mut out, name, help, &status[key]);
+    }
+    let feeds = status["feeds"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "# HELP trade_session_last_bar_timestamp_seconds Wall-clock arrival of the instrument's last bar (Unix seconds).\n# TYPE trade_session_last_bar_timestamp_seconds gauge"
+    );
+    for f in feeds {
+        if let Some(t) = f["last_bar_unix"].as_f64() {
+            let _ = writeln!(
+                out,
+                "trade_session_last_bar_timestamp_seconds{{symbol=\"{}\"}} {t}",
+                label(f["symbol"].as_str().unwrap_or(""))
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP trade_session_feed_stale 1 while the instrument's market data is reported stale.\n# TYPE trade_session_feed_stale gauge"
+    );
+    for f in feeds {
+        let _ = writeln!(
+            out,
+            "trade_session_feed_stale{{symbol=\"{}\"}} {}",
+            label(f["symbol"].as_str().unwrap_or("")),
+            u8::from(f["stale"].as_bool().unwrap_or(false))
+        );
     }
     out
+}
+
+/// A label value with Prometheus' escapes.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn render_counters(out: &mut String, c: &serde_json::Value) {
+    use std::fmt::Write as _;
+    for (key, help) in [
+        ("orders_proposed", "Orders the strategies asked for."),
+        (
+            "orders_approved",
+            "Orders the risk gate approved (including resized).",
+        ),
+        (
+            "orders_resized",
+            "Orders the risk gate approved with a smaller quantity.",
+        ),
+        (
+            "orders_submitted",
+            "Orders written to the broker connection.",
+        ),
+        ("fills", "Executions booked."),
+        (
+            "reconnects",
+            "Broker reconnections after the first connection.",
+        ),
+        ("controls", "Operators' controls (carried out or refused)."),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP trade_session_{key}_total {help}\n# TYPE trade_session_{key}_total counter\ntrade_session_{key}_total {}",
+            c[key].as_u64().unwrap_or(0)
+        );
+    }
+    for (key, lab, help) in [
+        (
+            "orders_rejected",
+            "rule",
+            "Orders refused, by risk rule (paused: held back by a pause).",
+        ),
+        (
+            "rule_firings",
+            "rule",
+            "Risk rule firings (refusals, resizes, kill switches, flattens).",
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP trade_session_{key}_total {help}\n# TYPE trade_session_{key}_total counter"
+        );
+        if let Some(m) = c[key].as_object() {
+            for (k, v) in m {
+                let _ = writeln!(
+                    out,
+                    "trade_session_{key}_total{{{lab}=\"{}\"}} {}",
+                    label(k),
+                    v.as_u64().unwrap_or(0)
+                );
+            }
+        }
+    }
+}
+
+fn render_histogram(out: &mut String, name: &str, help: &str, h: &serde_json::Value) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+    for b in h["buckets"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let (Some(le), Some(n)) = (b[0].as_f64(), b[1].as_u64()) else {
+            continue;
+        };
+        let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {n}");
+    }
+    let count = h["count"].as_u64().unwrap_or(0);
+    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+    let _ = writeln!(out, "{name}_sum {}", h["sum"].as_f64().unwrap_or(0.0));
+    let _ = writeln!(out, "{name}_count {count}");
 }
 
 /// `GET /ready`: 200 when the session can trade (or, without a session,
@@ -213,6 +341,13 @@ mod tests {
             "equity": "101234.50", "cash": "5000.00", "day_pnl": "-12.25", "instants": 42,
             "positions": [{"symbol": "SPY"}], "working_orders": [],
             "alerts": [{"kind": "connection"}, {"kind": "stale_feed"}, {"kind": "connection"}],
+            "counters": {"orders_proposed": 7, "orders_approved": 5, "orders_resized": 1,
+                "orders_rejected": {"max_position_pct": 2}, "orders_submitted": 5, "fills": 4,
+                "rule_firings": {"max_position_pct": 3}, "reconnects": 1, "controls": 0},
+            "journal_write_seconds": {"buckets": [[0.001, 3], [0.01, 4]], "sum": 0.012, "count": 5},
+            "bar_to_submit_seconds": {"buckets": [[0.001, 2]], "sum": 0.001, "count": 2},
+            "feeds": [{"symbol": "SPY", "last_bar_unix": 1700000000.5, "stale": false},
+                      {"symbol": "Q\"Q", "last_bar_unix": null, "stale": true}],
         });
         let m = render_metrics(&s);
         for line in [
@@ -225,6 +360,15 @@ mod tests {
             "trade_session_kill_switch_tripped 0",
             "trade_session_alerts{kind=\"connection\"} 2",
             "trade_session_alerts{kind=\"stale_feed\"} 1",
+            "trade_session_orders_proposed_total 7",
+            "trade_session_orders_rejected_total{rule=\"max_position_pct\"} 2",
+            "trade_session_reconnects_total 1",
+            "trade_session_journal_write_seconds_bucket{le=\"0.001\"} 3",
+            "trade_session_journal_write_seconds_bucket{le=\"+Inf\"} 5",
+            "trade_session_journal_write_seconds_count 5",
+            "trade_session_bar_to_submit_seconds_sum 0.001",
+            "trade_session_last_bar_timestamp_seconds{symbol=\"SPY\"} 1700000000.5",
+            "trade_session_feed_stale{symbol=\"Q\\\"Q\"} 1",
         ] {
             assert!(m.lines().any(|l| l == line), "missing {line:?} in\n{m}");
         }
@@ -247,6 +391,7 @@ mod tests {
             "connection": "up", "paused": [], "equity": "1", "cash": "1", "day_pnl": "0",
             "instants": 1, "positions": [], "working_orders": [], "kill_switch": null,
             "halted": null, "alerts": [{"kind": "journal"}],
+            "feeds": [{"symbol": "SPY", "last_bar_unix": 1.0, "stale": false}],
         });
         let emitted = render_metrics(&status);
         let used: std::collections::BTreeSet<&str> = rules

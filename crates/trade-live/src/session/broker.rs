@@ -38,6 +38,9 @@ impl Session {
                     self.publish();
                     return Err(SessionError::LiveAccountRefused { account });
                 }
+                if generation > 0 {
+                    self.counters.reconnects += 1;
+                }
                 self.alert(
                     AlertKind::Connection,
                     None,
@@ -48,6 +51,7 @@ impl Session {
                 self.start_reconcile().await;
             }
             BrokerEvent::Restored { data_lost } => {
+                self.counters.reconnects += 1;
                 self.alert(
                     AlertKind::Connection,
                     None,
@@ -69,6 +73,7 @@ impl Session {
                 broker_order_id,
                 ts,
             } => {
+                self.counters.orders_submitted += 1;
                 if let Err(e) = self.journal.mark_sent(local_id, ts) {
                     self.journal_failed("mark_sent", &e);
                 }
@@ -361,6 +366,7 @@ impl Session {
             strategy: owner.map_or(u32::MAX, |s| s as u32),
             realized,
         };
+        self.counters.fills += 1;
         let row_index = if let Some(s) = owner {
             self.own[s][i] += d;
             self.fills_since.push((s, fill));

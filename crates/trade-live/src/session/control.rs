@@ -19,6 +19,7 @@ impl Session {
             reply,
         } = c;
         let result = self.apply_control(&command, &actor, &reason).await;
+        self.counters.controls += 1;
         let local_id = match &command {
             ControlCommand::Cancel { local_id } => Some(LocalOrderId(*local_id)),
             _ => None,

@@ -68,6 +68,7 @@ impl Session {
             );
             return;
         }
+        self.last_bar_wall[i] = Some(now());
         let bad = bar.close.raw() <= 0 || bar.low.raw() <= 0;
         let stale = self.series[i].last().is_some_and(|b| b.ts >= bar.ts)
             || self.group.iter().any(|b| b.instrument == bar.instrument);
@@ -105,6 +106,12 @@ impl Session {
     }
 
     pub(super) async fn on_instant(&mut self, ts: Timestamp) {
+        self.instant_started = Some(std::time::Instant::now());
+        self.run_instant(ts).await;
+        self.instant_started = None;
+    }
+
+    async fn run_instant(&mut self, ts: Timestamp) {
         if self.last_instant.is_some_and(|l| ts <= l) {
             self.alert(
                 AlertKind::Unknown,
@@ -392,6 +399,11 @@ impl Session {
         strategy: Option<u32>,
         message: String,
     ) {
+        *self
+            .counters
+            .rule_firings
+            .entry(rule.as_str().to_string())
+            .or_default() += 1;
         self.out.risk_events.push(RiskEvent {
             ts,
             rule,

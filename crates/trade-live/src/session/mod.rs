@@ -233,6 +233,13 @@ pub struct Session {
     /// Operators' controls, once [`Session::set_controls`] gave a channel.
     controls: Option<mpsc::Receiver<Control>>,
     next_alert_id: u64,
+    counters: crate::metrics::Counters,
+    journal_writes: std::sync::Arc<std::sync::Mutex<crate::metrics::Histogram>>,
+    bar_to_submit: crate::metrics::Histogram,
+    /// When the current instant arrived (wall clock), while it runs.
+    instant_started: Option<std::time::Instant>,
+    /// Wall-clock arrival of each instrument's last bar.
+    last_bar_wall: Vec<Option<Timestamp>>,
     halted: Option<String>,
     connection: Connection,
     account_type: Option<AccountType>,
@@ -307,9 +314,18 @@ impl Session {
             halted: None,
             kill_switch: None,
             alerts: Vec::new(),
+            counters: Default::default(),
+            journal_write_seconds: Default::default(),
+            bar_to_submit_seconds: Default::default(),
+            feeds: Vec::new(),
         };
         let (status_tx, status_rx) = watch::channel(status);
         let n_slots = setup.strategies.len();
+        let journal_writes = std::sync::Arc::default();
+        let journal: Box<dyn Journal + Send> = Box::new(crate::metrics::TimedJournal::new(
+            journal,
+            std::sync::Arc::clone(&journal_writes),
+        ));
         let mut session = Session {
             mode: setup.mode,
             dry_run: setup.dry_run,
@@ -376,6 +392,11 @@ impl Session {
             operator_kill: None,
             controls: None,
             next_alert_id: 1,
+            counters: Default::default(),
+            journal_writes,
+            bar_to_submit: Default::default(),
+            instant_started: None,
+            last_bar_wall: vec![None; n],
             halted: None,
             connection: Connection::Connecting,
             account_type: None,

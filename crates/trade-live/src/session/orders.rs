@@ -34,6 +34,7 @@ impl Session {
             }
         }
         for intent in std::mem::take(&mut self.intents) {
+            self.counters.orders_proposed += 1;
             let strategy = self.slots[s].id.0.clone();
             let decision = json!({ "intent": &intent, "in_session": in_session });
             if let Some(reason) = self
@@ -58,6 +59,10 @@ impl Session {
             };
             match verdict {
                 Verdict::Approved(a) => {
+                    self.counters.orders_approved += 1;
+                    if a.resized().is_some() {
+                        self.counters.orders_resized += 1;
+                    }
                     let mut verdict = json!({"verdict": "approved", "strategy": strategy});
                     if let Some((from, rule, why)) = a.resized() {
                         let (rule, why, from) = (*rule, why.clone(), *from);
@@ -94,6 +99,16 @@ impl Session {
         action: &'static str,
         reason: String,
     ) {
+        let key = if action == "paused" {
+            "paused"
+        } else {
+            rule.as_str()
+        };
+        *self
+            .counters
+            .orders_rejected
+            .entry(key.to_string())
+            .or_default() += 1;
         let payload = json!({
             "verdict": action,
             "rule": rule.as_str(),
@@ -246,6 +261,8 @@ impl Session {
                     ts,
                     "send failed: broker adapter gone",
                 );
+            } else if let Some(t0) = self.instant_started {
+                self.bar_to_submit.observe(t0.elapsed());
             }
         }
         if let Some(d) = &decision {

@@ -169,6 +169,26 @@ impl Session {
                         .map(|w| format!("operator: {w}"))
                 }),
             alerts: self.alerts[skip..].to_vec(),
+            counters: self.counters.clone(),
+            journal_write_seconds: self
+                .journal_writes
+                .lock()
+                .map(|h| h.clone())
+                .unwrap_or_default(),
+            bar_to_submit_seconds: self.bar_to_submit.clone(),
+            feeds: self
+                .instruments
+                .iter()
+                .enumerate()
+                .map(|(i, ins)| crate::status::FeedStatus {
+                    symbol: ins.symbol.to_string(),
+                    last_bar_unix: self.last_bar_wall[i].map(|t| t.nanos() as f64 / 1e9),
+                    stale: self
+                        .paused
+                        .get(&InstrumentId(i as u32))
+                        .is_some_and(|r| r.starts_with("feed stale")),
+                })
+                .collect(),
         };
         self.status_tx.send_replace(status);
     }
