@@ -26,6 +26,7 @@ pub mod pages;
 pub mod routes;
 pub mod runs;
 pub mod server;
+pub mod system;
 
 pub use auth::{AuthConfig, PasswordHash, Secret, User};
 pub use control::{ControlRefusal, ControlReply, ControlRequest, ControlSender, RefusalKind};

@@ -27,6 +27,8 @@ pub struct LiveFeed {
     pub status: watch::Receiver<serde_json::Value>,
     /// Where controls go, when the session takes them.
     pub controls: Option<crate::control::ControlSender>,
+    /// The session's journal file (SQLite), for its size on `/system`.
+    pub journal: Option<std::path::PathBuf>,
 }
 
 fn no_session() -> ApiError {

@@ -55,6 +55,20 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
 }
 
 impl HttpMetrics {
+    /// Requests answered with a 5xx status so far.
+    pub fn server_errors(&self) -> u64 {
+        self.inner
+            .lock()
+            .map(|i| {
+                i.requests
+                    .iter()
+                    .filter(|((_, _, status), _)| *status >= 500)
+                    .map(|(_, n)| *n)
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
     /// Records one finished request.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();

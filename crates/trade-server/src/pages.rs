@@ -82,6 +82,7 @@ impl Pages {
             ("compare.html", include_str!("../templates/compare.html")),
             ("live.html", include_str!("../templates/live.html")),
             ("login.html", include_str!("../templates/login.html")),
+            ("system.html", include_str!("../templates/system.html")),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 // Caught by the tests; at run time the page then answers
@@ -100,6 +101,14 @@ impl Pages {
     /// The live session page (its data arrives by the event stream).
     pub fn live(&self) -> Result<String, ApiError> {
         self.render("live.html", context! {})
+    }
+
+    /// The system health page (its data comes from `/api/system`).
+    ///
+    /// # Errors
+    /// As [`Pages::index`].
+    pub fn system(&self) -> Result<String, ApiError> {
+        self.render("system.html", context! {})
     }
 
     /// The login form.
@@ -153,6 +162,7 @@ mod tests {
             "compare.html",
             "live.html",
             "login.html",
+            "system.html",
         ] {
             assert!(p.env.get_template(name).is_ok(), "{name}");
         }

@@ -35,12 +35,14 @@ pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct AppState {
     store: RunStore,
-    metrics: Arc<HttpMetrics>,
+    pub(crate) metrics: Arc<HttpMetrics>,
     pub(crate) pages: Arc<Pages>,
     /// The running session, when the server is embedded in one.
     pub(crate) live: Option<LiveFeed>,
     /// Logins, sessions and CSRF tokens.
     pub(crate) auth: Arc<Auth>,
+    /// When the server started (uptime on `/system`).
+    pub(crate) started: Instant,
 }
 
 /// The complete router over `store` (and a running session's status, when
@@ -57,6 +59,7 @@ pub fn router_with(store: RunStore, live: Option<LiveFeed>, auth: AuthConfig) ->
         pages: Arc::new(Pages::new()),
         live,
         auth: Arc::new(Auth::new(auth)),
+        started: Instant::now(),
     };
     use crate::control;
     Router::new()
@@ -79,6 +82,8 @@ pub fn router_with(store: RunStore, live: Option<LiveFeed>, auth: AuthConfig) ->
         .route("/api/live/status", get(crate::live::status))
         .route("/api/live/stream", get(crate::live::stream))
         .route("/metrics", get(metrics))
+        .route("/system", get(crate::system::page))
+        .route("/api/system", get(crate::system::api))
         .route("/api/openapi.json", get(openapi))
         .route("/api/runs", get(api_runs))
         .route("/api/runs/{id}", get(api_run))

@@ -30,7 +30,10 @@ async fn start(public_read: bool) -> Fake {
     let status = json!({
         "connection": "up", "paused": [], "halted": null,
         "positions": [{"symbol": "SPY", "qty": 40, "mark": "450.25", "market_value": "18010.00"}],
-        "working_orders": [], "alerts": [],
+        "working_orders": [], "alerts": [{"kind": "connection"}],
+        "feeds": [{"symbol": "SPY", "last_bar_unix": now_unix() - 5.0, "stale": false}],
+        "journal_write_seconds": {"buckets": [[0.001, 9], [0.01, 10]], "sum": 0.01, "count": 10},
+        "counters": {"reconnects": 2},
     });
     let (_status_tx, status_rx) = watch::channel(status);
     std::mem::forget(_status_tx);
@@ -66,6 +69,7 @@ async fn start(public_read: bool) -> Fake {
     let live = LiveFeed {
         status: status_rx,
         controls: Some(tx),
+        journal: None,
     };
     let handle = Server::bind_with("127.0.0.1:0".parse().unwrap(), dir.path(), Some(live), auth)
         .await
@@ -321,4 +325,36 @@ async fn failed_logins_are_rate_limited_and_reads_can_require_a_login() {
     assert_json_error(&r, 429, "too_many_logins");
     let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=300).contains(&wait), "{wait}");
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[tokio::test]
+async fn system_health_reports_the_process_the_feeds_and_the_journal() {
+    let f = start(true).await;
+    let r = f.get("/api/system", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert!(v["uptime_seconds"].as_f64().unwrap() >= 0.0);
+    assert!(
+        v["process"]["rss_bytes"].as_u64().unwrap() > 1_000_000,
+        "{v}"
+    );
+    let s = &v["session"];
+    assert_eq!(s["connection"], "up");
+    assert_eq!(s["ready"], true);
+    assert_eq!(s["reconnects"], 2);
+    let age = s["feeds"][0]["last_bar_age_seconds"].as_f64().unwrap();
+    assert!((4.0..60.0).contains(&age), "{age}");
+    assert_eq!(s["journal"]["write_p50_seconds"], 0.001);
+    assert_eq!(s["journal"]["write_p99_seconds"], 0.01);
+    assert_eq!(s["alerts_by_kind"]["connection"], 1);
+    let page = f.get("/system", &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("/api/system"));
 }

@@ -196,7 +196,7 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         .output_dir
         .clone()
         .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
-    let (dashboard, controls) = session_run::dashboard(&cfg, args.http, runs_dir)?;
+    let (dashboard, controls) = session_run::dashboard(&cfg, args.http, runs_dir, &journal_path)?;
     let outcome = session_run::run_session(setup, journal, controls, links, Vec::new(), |status| {
         dashboard.map(|d| d.task(status)).into_iter().collect()
     })

@@ -144,7 +144,7 @@ pub fn run(args: &PaperArgs, registry: &Registry) -> anyhow::Result<String> {
         .output_dir
         .clone()
         .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
-    let (dashboard, controls) = session_run::dashboard(&cfg, args.http, runs_dir)?;
+    let (dashboard, controls) = session_run::dashboard(&cfg, args.http, runs_dir, &journal_path)?;
     let outcome = session_run::run_session(setup, journal, controls, links, tasks, |status| {
         let mut tasks: Tasks = Vec::new();
         if let Some(d) = dashboard {

@@ -236,6 +236,7 @@ pub fn finish(
 pub struct Dashboard {
     addr: std::net::SocketAddr,
     runs_dir: PathBuf,
+    journal: PathBuf,
     auth: trade_server::AuthConfig,
     controls: trade_live::control::ControlSender,
 }
@@ -250,6 +251,7 @@ pub fn dashboard(
     cfg: &LoadedConfig,
     addr: Option<std::net::SocketAddr>,
     runs_dir: PathBuf,
+    journal: &str,
 ) -> anyhow::Result<(
     Option<Dashboard>,
     Option<tokio::sync::mpsc::Receiver<trade_live::control::Control>>,
@@ -296,6 +298,7 @@ pub fn dashboard(
         Some(Dashboard {
             addr,
             runs_dir,
+            journal: PathBuf::from(journal),
             auth,
             controls,
         }),
@@ -322,6 +325,7 @@ impl Dashboard {
             let live = trade_server::LiveFeed {
                 status: json_rx,
                 controls: Some(server_tx),
+                journal: Some(self.journal),
             };
             let handle = match trade_server::Server::bind_with(
                 self.addr,

@@ -501,6 +501,22 @@ async fn closing_a_position_from_the_dashboard_takes_a_login_and_a_confirmation_
             .any(|l| l["payload"]["action"] == "flatten" || l["payload"]["action"] == "pause"),
         "a refused request reached the session: {lines}"
     );
+
+    // System health: the process, the broker, the feed and the journal.
+    c.goto(&format!("{base}/system"))
+        .await
+        .expect("system page");
+    let journal = until(
+        &c,
+        "the system page's journal line",
+        "const w = document.getElementById('j_writes').textContent; return Number(w) > 0 && document.getElementById('connection').textContent;",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(journal, serde_json::json!("up"));
+    let rss = text_of(&c, "rss").await;
+    assert!(rss.ends_with("MiB"), "{rss}");
+    screenshots(&c, "system").await;
     c.close().await.expect("close");
     drop(child);
 }
