@@ -37,6 +37,8 @@ pub struct DeliveryStats {
 
 #[derive(Debug, Default)]
 struct Counters {
+    /// Queued or being delivered.
+    pending: AtomicU64,
     sent: AtomicU64,
     failed: AtomicU64,
     dropped: AtomicU64,
@@ -106,10 +108,33 @@ impl Dispatcher {
                     .unwrap_or(0);
                 q.remove(victim);
                 lane.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                lane.counters.pending.fetch_sub(1, Ordering::Relaxed);
             }
+            lane.counters.pending.fetch_add(1, Ordering::Relaxed);
             q.push_back(n.clone());
             drop(q);
             lane.wake.notify_one();
+        }
+    }
+
+    /// Waits (at most `within`) until every queued notification was
+    /// delivered or given up on: a stopping session calls it so its last
+    /// alerts are not lost. Returns whether everything went out.
+    pub async fn flush(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left: u64 = self
+                .lanes
+                .iter()
+                .map(|l| l.counters.pending.load(Ordering::Relaxed))
+                .sum();
+            if left == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -140,6 +165,7 @@ async fn run(notifier: Notifier, lane: Arc<Lane>, base: Duration) {
             match notifier.send(&n).await {
                 Ok(()) => {
                     lane.counters.sent.fetch_add(1, Ordering::Relaxed);
+                    lane.counters.pending.fetch_sub(1, Ordering::Relaxed);
                     break;
                 }
                 Err(e) if e.retryable && attempt < ATTEMPTS => {
@@ -152,6 +178,7 @@ async fn run(notifier: Notifier, lane: Arc<Lane>, base: Duration) {
                 Err(e) => {
                     tracing::error!(notifier = lane.name, attempt, error = %e, "notification not delivered");
                     lane.counters.failed.fetch_add(1, Ordering::Relaxed);
+                    lane.counters.pending.fetch_sub(1, Ordering::Relaxed);
                     break;
                 }
             }

@@ -184,6 +184,38 @@ impl AlertManager {
         })
     }
 
+    /// A one-off (a fill, a daily summary): notified once, never active.
+    pub fn event(
+        &mut self,
+        key: &str,
+        kind: &str,
+        severity: Severity,
+        title: &str,
+        detail: &str,
+        now: f64,
+    ) -> Notification {
+        let id = self.next_id.max(1);
+        self.next_id = id + 1;
+        Notification {
+            event: NotificationKind::Raised,
+            alert: ManagedAlert {
+                id,
+                key: key.to_string(),
+                kind: kind.to_string(),
+                severity,
+                title: title.to_string(),
+                detail: detail.to_string(),
+                first_seen: now,
+                last_seen: now,
+                count: 1,
+                state: AlertState::Resolved,
+                acked_by: None,
+                snoozed_until: None,
+                notified: None,
+            },
+        }
+    }
+
     /// Marks the alert seen by `who`.
     ///
     /// # Errors

@@ -65,7 +65,7 @@ pub enum AlertKind {
 /// Something an operator should see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alert {
-    /// Id, for acknowledging or snoozing it.
+    /// Sequence number of the event.
     pub id: u64,
     /// When (wall clock).
     pub ts: Timestamp,
@@ -75,10 +75,6 @@ pub struct Alert {
     pub instrument: Option<String>,
     /// Human text with the numbers.
     pub message: String,
-    /// Who acknowledged it.
-    pub acked_by: Option<String>,
-    /// Silenced until then.
-    pub snoozed_until: Option<Timestamp>,
 }
 
 /// One position line.
@@ -181,8 +177,11 @@ pub struct SessionStatus {
     pub halted: Option<String>,
     /// The kill switch, if it tripped.
     pub kill_switch: Option<String>,
-    /// The most recent alerts (at most [`MAX_ALERTS`]), oldest first.
+    /// The most recent alert events (at most [`MAX_ALERTS`]), oldest first.
     pub alerts: Vec<Alert>,
+    /// Alerts still active (de-duplicated), most severe first; these are
+    /// what operators acknowledge and snooze.
+    pub active_alerts: Vec<trade_alerts::ManagedAlert>,
     /// Counters for `/metrics`.
     pub counters: crate::metrics::Counters,
     /// Journal write latency.

@@ -415,33 +415,59 @@ async fn alerts_are_acknowledged_and_snoozed_by_id_and_controls_need_a_broker() 
         })
         .await
         .unwrap();
-    let s = h.wait("a stale alert", |s| !s.alerts.is_empty()).await;
-    let id = s.alerts.last().unwrap().id;
+    let s = h
+        .wait("a stale alert", |s| !s.active_alerts.is_empty())
+        .await;
+    let a = &s.active_alerts[0];
+    assert_eq!(
+        (a.key.as_str(), a.kind.as_str()),
+        ("stale:SPY", "stale_data")
+    );
+    let id = a.id;
+    // The same notice again is the same alert, counted.
+    h.feed
+        .send(FeedEvent::Stale {
+            instrument: trade_core::InstrumentId(0),
+            silent_for: std::time::Duration::from_secs(120),
+        })
+        .await
+        .unwrap();
+    let s = h
+        .wait("the repeat", |s| {
+            s.active_alerts.first().is_some_and(|a| a.count == 2)
+        })
+        .await;
+    assert_eq!(s.active_alerts.len(), 1);
     control(&h, ControlCommand::AckAlert { id }).await.unwrap();
     control(&h, ControlCommand::SnoozeAlert { id, minutes: 30 })
         .await
         .unwrap();
-    let a = h
-        .status
-        .borrow()
-        .alerts
-        .iter()
-        .find(|a| a.id == id)
-        .cloned()
-        .unwrap();
+    let a = h.status.borrow().active_alerts[0].clone();
     assert_eq!(a.acked_by.as_deref(), Some("ops"));
     assert!(a.snoozed_until.is_some());
     assert!(matches!(
         control(&h, ControlCommand::AckAlert { id: 999_999 }).await,
         Err(ControlError::NotFound(_))
     ));
-    // Broker down: a close cannot go out, and says so.
+    // Data again: the alert resolves.
+    h.feed
+        .send(FeedEvent::Fresh(trade_core::InstrumentId(0)))
+        .await
+        .unwrap();
+    h.wait("resolved", |s| s.active_alerts.is_empty()).await;
+    // Broker down: an active critical alert, and a close cannot go out.
     h.send(BrokerEvent::Down(
         trade_live::adapter::LinkDown::Disconnected("test".into()),
     ))
     .await;
-    h.wait("down", |s| s.connection == trade_live::Connection::Down)
+    let s = h
+        .wait("down", |s| s.connection == trade_live::Connection::Down)
         .await;
+    assert_eq!(s.active_alerts[0].key, "connection");
+    assert_eq!(
+        s.active_alerts[0].severity,
+        trade_alerts::Severity::Critical
+    );
     let r = control(
         &h,
         ControlCommand::ClosePosition {

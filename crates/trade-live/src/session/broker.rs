@@ -61,6 +61,13 @@ impl Session {
             }
             BrokerEvent::Down(why) => {
                 self.connection = Connection::Down;
+                self.raise_alert(
+                    "connection",
+                    "connection",
+                    trade_alerts::Severity::Critical,
+                    "Broker connection down",
+                    &format!("{why:?}; no orders go out until it is back and reconciled"),
+                );
                 self.alert(
                     AlertKind::Connection,
                     None,
@@ -367,6 +374,27 @@ impl Session {
             realized,
         };
         self.counters.fills += 1;
+        let sym = self.instruments[id.index()].symbol.to_string();
+        self.notify_event(
+            &format!("fill:{}", exec.exec_id),
+            "fill",
+            trade_alerts::Severity::Info,
+            &format!(
+                "{} {} {sym} at {}",
+                if exec.side == Side::Buy {
+                    "Bought"
+                } else {
+                    "Sold"
+                },
+                exec.qty.get(),
+                exec.price
+            ),
+            &format!(
+                "order {local}, exec {}; position now {}",
+                exec.exec_id,
+                self.portfolio.position(id).qty
+            ),
+        );
         let row_index = if let Some(s) = owner {
             self.own[s][i] += d;
             self.fills_since.push((s, fill));
@@ -622,6 +650,7 @@ impl Session {
         self.compare_positions(&snapshot, ts);
         self.reconciled_once = true;
         self.connection = Connection::Up;
+        self.resolve_alert("connection");
         self.rebuild_working();
         self.publish();
     }

@@ -18,6 +18,7 @@ impl Session {
             reason,
             reply,
         } = c;
+        self.tick_alerts();
         let result = self.apply_control(&command, &actor, &reason).await;
         self.counters.controls += 1;
         let local_id = match &command {
@@ -206,42 +207,38 @@ impl Session {
                             .await,
                     );
                 }
-                self.alert(
-                    AlertKind::KillSwitch,
-                    None,
-                    format!(
-                        "kill switch by operator ({by}): everything closed, new entries refused"
-                    ),
+                let msg = format!(
+                    "kill switch by operator ({by}): everything closed, new entries refused"
                 );
+                self.raise_alert(
+                    "kill_switch",
+                    "kill_switch",
+                    trade_alerts::Severity::Critical,
+                    "Kill switch tripped by an operator",
+                    &msg,
+                );
+                self.alert(AlertKind::KillSwitch, None, msg);
                 Ok(json!({"orders": sent, "cancelled": cancelled}))
             }
             ControlCommand::SetLimit { name, value } => self.set_limit(name, *value),
             ControlCommand::AckAlert { id } => {
-                let a = self.alert_mut(*id)?;
-                a.acked_by = Some(actor.to_string());
+                self.alert_manager
+                    .acknowledge(*id, actor)
+                    .map_err(ControlError::NotFound)?;
                 Ok(json!({"acknowledged": id}))
             }
             ControlCommand::SnoozeAlert { id, minutes } => {
                 if !(1..=1440).contains(minutes) {
                     return Err(ControlError::Invalid("minutes: expected 1 to 1440".into()));
                 }
-                let until = Timestamp::from_nanos(
-                    now()
-                        .nanos()
-                        .saturating_add(i64::from(*minutes) * 60 * 1_000_000_000),
-                );
-                let a = self.alert_mut(*id)?;
-                a.snoozed_until = Some(until);
-                Ok(json!({"snoozed": id, "until": until}))
+                let t = now().nanos() as f64 / 1e9;
+                let until = t + f64::from(*minutes) * 60.0;
+                self.alert_manager
+                    .snooze(*id, until, t)
+                    .map_err(ControlError::NotFound)?;
+                Ok(json!({"snoozed": id, "until_unix": until}))
             }
         }
-    }
-
-    fn alert_mut(&mut self, id: u64) -> Result<&mut Alert, ControlError> {
-        self.alerts
-            .iter_mut()
-            .find(|a| a.id == id)
-            .ok_or_else(|| ControlError::NotFound(format!("no alert {id}")))
     }
 
     /// Sends cancels for the working orders on `only` (or all); returns

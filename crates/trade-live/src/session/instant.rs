@@ -21,6 +21,13 @@ impl Session {
                     return;
                 };
                 let reason = format!("feed stale: nothing for {}s", silent_for.as_secs());
+                self.raise_alert(
+                    &format!("stale:{sym}"),
+                    "stale_data",
+                    trade_alerts::Severity::Warning,
+                    &format!("{sym} market data stale"),
+                    &format!("{reason}; new orders on it are paused"),
+                );
                 self.alert(
                     AlertKind::StaleFeed,
                     Some(sym.clone()),
@@ -37,6 +44,7 @@ impl Session {
                 {
                     self.paused.remove(&instrument);
                     let sym = self.symbol(instrument).unwrap_or_default();
+                    self.resolve_alert(&format!("stale:{sym}"));
                     self.alert(
                         AlertKind::StaleFeed,
                         Some(sym.clone()),
@@ -98,6 +106,28 @@ impl Session {
     pub(super) fn begin_at(&mut self, ts: Timestamp) -> trade_engine::market_hours::SessionAt {
         let at = self.hours.locate(&mut self.cursor, ts);
         if self.session_index != Some(at.index) {
+            if self.session_index.is_some() && self.last_instant.is_some() {
+                // The previous trading day is over: its summary.
+                let equity = self.portfolio.equity();
+                let day = self.last_instant.map(|t| t.to_string()).unwrap_or_default();
+                let day = day.get(..10).unwrap_or(&day).to_string();
+                self.notify_event(
+                    &format!("daily_summary:{day}"),
+                    "daily_summary",
+                    trade_alerts::Severity::Info,
+                    &format!(
+                        "Day {day}: P&L {}",
+                        (equity - self.day_start_equity).round_cents()
+                    ),
+                    &format!(
+                        "equity {}, cash {}, {} fills so far, {} orders refused so far",
+                        equity.round_cents(),
+                        self.portfolio.cash().round_cents(),
+                        self.counters.fills,
+                        self.counters.orders_rejected.values().sum::<u64>()
+                    ),
+                );
+            }
             self.session_index = Some(at.index);
             self.day_start_equity = self.portfolio.equity();
         }
@@ -106,6 +136,7 @@ impl Session {
     }
 
     pub(super) async fn on_instant(&mut self, ts: Timestamp) {
+        self.tick_alerts();
         self.instant_started = Some(std::time::Instant::now());
         self.run_instant(ts).await;
         self.instant_started = None;
@@ -280,6 +311,13 @@ impl Session {
             );
         }
         if let Some(k) = tripped {
+            self.raise_alert(
+                "kill_switch",
+                "kill_switch",
+                trade_alerts::Severity::Critical,
+                &format!("Kill switch tripped: {}", k.rule.as_str()),
+                &k.reason,
+            );
             self.risk_event(ts, k.rule, "kill_switch", None, None, k.reason.clone());
             self.alert(
                 AlertKind::KillSwitch,

@@ -233,6 +233,10 @@ pub struct Session {
     /// Operators' controls, once [`Session::set_controls`] gave a channel.
     controls: Option<mpsc::Receiver<Control>>,
     next_alert_id: u64,
+    /// Active alerts (de-duplicated, resolvable, acknowledged, snoozed).
+    alert_manager: trade_alerts::AlertManager,
+    /// Where notifications go (Telegram, Discord, webhook), if anywhere.
+    notifier: Option<trade_alerts::Dispatcher>,
     counters: crate::metrics::Counters,
     journal_writes: std::sync::Arc<std::sync::Mutex<crate::metrics::Histogram>>,
     bar_to_submit: crate::metrics::Histogram,
@@ -311,6 +315,7 @@ impl Session {
             paused_all: None,
             paused_strategies: Vec::new(),
             limits: Vec::new(),
+            active_alerts: Vec::new(),
             halted: None,
             kill_switch: None,
             alerts: Vec::new(),
@@ -392,6 +397,8 @@ impl Session {
             operator_kill: None,
             controls: None,
             next_alert_id: 1,
+            alert_manager: trade_alerts::AlertManager::new(),
+            notifier: None,
             counters: Default::default(),
             journal_writes,
             bar_to_submit: Default::default(),
@@ -420,6 +427,11 @@ impl Session {
     /// each is carried out between events and journaled.
     pub fn set_controls(&mut self, rx: mpsc::Receiver<Control>) {
         self.controls = Some(rx);
+    }
+
+    /// Sends alert notifications through `d` (routes decide which go where).
+    pub fn set_notifier(&mut self, d: trade_alerts::Dispatcher) {
+        self.notifier = Some(d);
     }
 
     /// Orders the journal left in a non-final state: they may be live at

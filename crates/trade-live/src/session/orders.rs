@@ -109,6 +109,18 @@ impl Session {
             .orders_rejected
             .entry(key.to_string())
             .or_default() += 1;
+        if action != "paused" {
+            let sym = self.instruments[intent.instrument.index()]
+                .symbol
+                .to_string();
+            self.raise_alert(
+                &format!("order_rejected:{key}"),
+                "order_rejected",
+                trade_alerts::Severity::Warning,
+                &format!("Order refused by {key}"),
+                &format!("{} {sym}: {reason}", self.slots[s].id),
+            );
+        }
         let payload = json!({
             "verdict": action,
             "rule": rule.as_str(),
@@ -147,6 +159,13 @@ impl Session {
     pub(super) fn journal_failed(&mut self, what: &str, e: &JournalError) {
         let msg = format!("journal {what} failed: {e}");
         tracing::error!("{msg}; new orders halted");
+        self.raise_alert(
+            "journal",
+            "journal",
+            trade_alerts::Severity::Critical,
+            "Journal write failed: new orders halted",
+            &msg,
+        );
         if self.halted.is_none() {
             self.halted = Some(msg.clone());
         }

@@ -82,10 +82,66 @@ impl Session {
             kind,
             instrument,
             message,
-            acked_by: None,
-            snoozed_until: None,
         });
         self.next_alert_id += 1;
+    }
+
+    fn unix_now() -> f64 {
+        now().nanos() as f64 / 1e9
+    }
+
+    /// Raises (or repeats) the alert `key` and notifies if the manager
+    /// says so.
+    pub(super) fn raise_alert(
+        &mut self,
+        key: &str,
+        kind: &str,
+        severity: trade_alerts::Severity,
+        title: &str,
+        detail: &str,
+    ) {
+        if let Some(n) =
+            self.alert_manager
+                .raise(key, kind, severity, title, detail, Self::unix_now())
+            && let Some(d) = &self.notifier
+        {
+            d.notify(&n);
+        }
+    }
+
+    /// Resolves the alert `key` (notifying if people were told about it).
+    pub(super) fn resolve_alert(&mut self, key: &str) {
+        if let Some(n) = self.alert_manager.resolve(key, Self::unix_now())
+            && let Some(d) = &self.notifier
+        {
+            d.notify(&n);
+        }
+    }
+
+    /// A one-off notification (a fill, a daily summary).
+    pub(super) fn notify_event(
+        &mut self,
+        key: &str,
+        kind: &str,
+        severity: trade_alerts::Severity,
+        title: &str,
+        detail: &str,
+    ) {
+        let n = self
+            .alert_manager
+            .event(key, kind, severity, title, detail, Self::unix_now());
+        if let Some(d) = &self.notifier {
+            d.notify(&n);
+        }
+    }
+
+    /// Ends snoozes that are over (reminding of alerts still active).
+    pub(super) fn tick_alerts(&mut self) {
+        for n in self.alert_manager.tick(Self::unix_now()) {
+            if let Some(d) = &self.notifier {
+                d.notify(&n);
+            }
+        }
     }
 
     pub(super) fn publish(&self) {
@@ -169,6 +225,7 @@ impl Session {
                         .map(|w| format!("operator: {w}"))
                 }),
             alerts: self.alerts[skip..].to_vec(),
+            active_alerts: self.alert_manager.active(),
             counters: self.counters.clone(),
             journal_write_seconds: self
                 .journal_writes

@@ -59,7 +59,7 @@ pub type Tasks = Vec<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>;
 pub fn run_session(
     setup: SessionSetup,
     journal: Box<dyn Journal + Send>,
-    controls: Option<tokio::sync::mpsc::Receiver<trade_live::control::Control>>,
+    controls: Controls,
     links: impl Future<Output = anyhow::Result<(BrokerLink, FeedLink)>>,
     mut tasks: Tasks,
     after_build: impl FnOnce(watch::Receiver<SessionStatus>) -> Tasks,
@@ -70,9 +70,13 @@ pub fn run_session(
         let _guard = rt.enter();
         Session::new(setup, journal, links.0, links.1).context("starting the session")?
     };
-    if let Some(rx) = controls {
-        session.set_controls(rx);
-    }
+    session.set_controls(controls.rx);
+    let notifier = controls.alerts.as_ref().map(|alerts| {
+        let _guard = rt.enter();
+        let d = start_notifiers(alerts, controls.tx.clone());
+        session.set_notifier(d.clone());
+        d
+    });
     tasks.extend(after_build(status.clone()));
     let (stop_tx, stop_rx) = oneshot::channel();
     let handle = trade_live::spawn(session, stop_rx).context("starting the session thread")?;
@@ -117,6 +121,11 @@ pub fn run_session(
     let outcome = handle
         .join()
         .map_err(|_| anyhow::anyhow!("the session thread panicked"))??;
+    if let Some(d) = notifier
+        && !rt.block_on(d.flush(std::time::Duration::from_secs(10)))
+    {
+        tracing::warn!(stats = ?d.stats(), "some alert notifications were not delivered before exit");
+    }
     // Adapter tasks end with the session; the runtime drops what is left.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(outcome)
@@ -241,8 +250,117 @@ pub struct Dashboard {
     controls: trade_live::control::ControlSender,
 }
 
-/// The dashboard for `--http ADDR` (none without it) and the receiving
-/// side of its controls, for [`run_session`].
+/// How operators reach a session: the control channel (the dashboard and
+/// Telegram's buttons send into it) and the `[alerts]` notifiers.
+#[derive(Debug)]
+pub struct Controls {
+    tx: trade_live::control::ControlSender,
+    rx: tokio::sync::mpsc::Receiver<trade_live::control::Control>,
+    alerts: Option<trade_alerts::AlertsConfig>,
+}
+
+/// `[alerts]` with the secrets from the environment
+/// (`TRADE_TELEGRAM_TOKEN`, `TRADE_DISCORD_WEBHOOK_URL`,
+/// `TRADE_ALERT_WEBHOOK_URL`), when any route is configured.
+fn alerts_config(cfg: &LoadedConfig) -> anyhow::Result<Option<trade_alerts::AlertsConfig>> {
+    let Some(mut a) = cfg.raw.alerts.clone() else {
+        return Ok(None);
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let Some(t) = a.telegram.as_mut() {
+        if let Some(v) = env("TRADE_TELEGRAM_TOKEN") {
+            t.token = v;
+        }
+        if t.token.is_empty() {
+            anyhow::bail!(
+                "{}: alerts.telegram.token: missing (set it or TRADE_TELEGRAM_TOKEN)",
+                cfg.source.display()
+            );
+        }
+    }
+    if let Some(d) = a.discord.as_mut() {
+        if let Some(v) = env("TRADE_DISCORD_WEBHOOK_URL") {
+            d.webhook_url = v;
+        }
+        if !d.webhook_url.starts_with("http") {
+            anyhow::bail!(
+                "{}: alerts.discord.webhook_url: expected an https:// URL (set it or TRADE_DISCORD_WEBHOOK_URL)",
+                cfg.source.display()
+            );
+        }
+    }
+    if let Some(w) = a.webhook.as_mut() {
+        if let Some(v) = env("TRADE_ALERT_WEBHOOK_URL") {
+            w.url = v;
+        }
+        if !w.url.starts_with("http") {
+            anyhow::bail!(
+                "{}: alerts.webhook.url: expected an http(s):// URL (set it or TRADE_ALERT_WEBHOOK_URL)",
+                cfg.source.display()
+            );
+        }
+    }
+    Ok((!a.routes.is_empty()).then_some(a))
+}
+
+/// Starts the notifier tasks (on the current runtime) and, with Telegram,
+/// the button poller that turns presses into controls.
+fn start_notifiers(
+    a: &trade_alerts::AlertsConfig,
+    controls: trade_live::control::ControlSender,
+) -> trade_alerts::Dispatcher {
+    use trade_alerts::{Discord, Notifier, Telegram, TelegramCommand, Webhook};
+    use trade_live::control::{Control, ControlCommand};
+    let mut notifiers = Vec::new();
+    if let Some(t) = &a.telegram {
+        notifiers.push(Notifier::Telegram(Telegram::new(t)));
+        let poller = Telegram::new(t);
+        let actor = format!("telegram:{}", t.chat_id);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        tokio::spawn(async move { poller.poll(tx, std::time::Duration::from_secs(30)).await });
+        tokio::spawn(async move {
+            while let Some(c) = rx.recv().await {
+                let command = match c {
+                    TelegramCommand::Ack(id) => ControlCommand::AckAlert { id },
+                    TelegramCommand::Snooze(id, minutes) => {
+                        ControlCommand::SnoozeAlert { id, minutes }
+                    }
+                    TelegramCommand::PauseAll => ControlCommand::Pause { strategy: None },
+                };
+                let (reply, answer) = oneshot::channel();
+                let sent = controls
+                    .send(Control {
+                        command,
+                        actor: actor.clone(),
+                        reason: "Telegram button".into(),
+                        reply,
+                    })
+                    .await;
+                if sent.is_err() {
+                    return;
+                }
+                if let Ok(Err(e)) = answer.await {
+                    tracing::warn!(error = %e, "telegram control refused");
+                }
+            }
+        });
+    }
+    if let Some(d) = &a.discord {
+        notifiers.push(Notifier::Discord(Discord::new(d)));
+    }
+    if let Some(w) = &a.webhook {
+        notifiers.push(Notifier::Webhook(Webhook::new(w)));
+    }
+    tracing::info!(
+        notifiers = notifiers.len(),
+        routes = a.routes.len(),
+        "alert notifications on"
+    );
+    trade_alerts::Dispatcher::start(notifiers, &a.routes, std::time::Duration::from_secs(1))
+}
+
+/// The dashboard for `--http ADDR` (none without it) and the operators'
+/// controls, for [`run_session`].
 ///
 /// # Errors
 /// A password hash in `[dashboard]` does not parse (validation already
@@ -252,12 +370,15 @@ pub fn dashboard(
     addr: Option<std::net::SocketAddr>,
     runs_dir: PathBuf,
     journal: &str,
-) -> anyhow::Result<(
-    Option<Dashboard>,
-    Option<tokio::sync::mpsc::Receiver<trade_live::control::Control>>,
-)> {
+) -> anyhow::Result<(Option<Dashboard>, Controls)> {
+    let (tx, rx) = trade_live::control::control_channel();
+    let controls = Controls {
+        tx: tx.clone(),
+        rx,
+        alerts: alerts_config(cfg)?,
+    };
     let Some(addr) = addr else {
-        return Ok((None, None));
+        return Ok((None, controls));
     };
     let section = cfg.raw.dashboard.clone().unwrap_or_default();
     let token = std::env::var("TRADE_DASHBOARD_TOKEN")
@@ -293,16 +414,15 @@ pub fn dashboard(
             "dashboard controls are off: set TRADE_DASHBOARD_TOKEN or [dashboard] token/users to pause, close or flatten from it"
         );
     }
-    let (controls, rx) = trade_live::control::control_channel();
     Ok((
         Some(Dashboard {
             addr,
             runs_dir,
             journal: PathBuf::from(journal),
             auth,
-            controls,
+            controls: tx,
         }),
-        Some(rx),
+        controls,
     ))
 }
 

@@ -16,6 +16,9 @@ pub const RESERVED_ENV: &[&str] = &[
     "TRADE_CONFIG",
     "TRADE_DASHBOARD_TOKEN",
     "TRADE_JOURNAL_URL",
+    "TRADE_TELEGRAM_TOKEN",
+    "TRADE_DISCORD_WEBHOOK_URL",
+    "TRADE_ALERT_WEBHOOK_URL",
 ];
 
 /// Whether an override's value must not be shown (tokens, passwords,

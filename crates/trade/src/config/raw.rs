@@ -57,6 +57,9 @@ pub struct RawConfig {
     /// `[dashboard]`: who may log in to the `--http` dashboard and act.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard: Option<DashboardSection>,
+    /// `[alerts]`: notifications to Telegram, Discord or a webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<trade_alerts::AlertsConfig>,
 }
 
 /// `[dashboard]`. Secrets (the token, password hashes) are never

@@ -228,6 +228,9 @@ pub(super) fn check_sections(source: &Path, raw: &RawConfig) -> Result<(), Confi
     if let Some(d) = &raw.dashboard {
         errs.extend(dashboard_problems(d));
     }
+    if let Some(a) = &raw.alerts {
+        errs.extend(a.problems());
+    }
     if raw.data.is_empty() {
         errs.push("no [data.SYMBOL] table: configure at least one bar file".into());
     }

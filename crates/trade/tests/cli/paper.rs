@@ -351,3 +351,113 @@ fn an_options_paper_session_trades_like_its_backtest_and_journals_each_leg() {
     assert_eq!(kind("open_structure"), structures);
     assert_eq!(kind("exit_rule"), exits);
 }
+
+/// A webhook receiver on 127.0.0.1: records each POSTed JSON body.
+fn webhook_receiver() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; len];
+            if reader.read_exact(&mut body).is_ok()
+                && let Ok(v) = serde_json::from_slice(&body)
+            {
+                log.lock().unwrap().push(v);
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (port, got)
+}
+
+fn paper_with_alerts(s: &Scratch, kinds: &str, sets: &[&str]) -> Vec<serde_json::Value> {
+    let (port, got) = webhook_receiver();
+    let cfg = s.write(
+        "c.toml",
+        &spy_config(&format!(
+            "\n[[alerts.routes]]\nnotifier = \"webhook\"\nmin_severity = \"info\"\nkinds = [{kinds}]\n\n[alerts.webhook]\nurl = \"http://127.0.0.1:{port}/hook\"\n"
+        )),
+    );
+    let journal = s.path("j.sqlite");
+    let _ = std::fs::remove_file(&journal);
+    let runs = s.path(&format!("runs-{}", kinds.len()));
+    let mut args = vec![
+        "paper",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--replay",
+        "--speed",
+        "max",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    let o = trade(&args);
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    got.lock().unwrap().clone()
+}
+
+#[test]
+fn fills_and_daily_summaries_reach_a_webhook_and_none_is_lost_at_exit() {
+    let s = Scratch::new("paper-alerts");
+    let got = paper_with_alerts(&s, "\"fill\"", &[]);
+    let j = SqliteJournal::open_read_only(s.path("j.sqlite")).unwrap();
+    let fills = j.query_fills(None, 100_000).unwrap().len();
+    assert!(fills > 5, "{fills}");
+    assert_eq!(
+        got.len(),
+        fills,
+        "one notification per fill, all delivered before exit"
+    );
+    assert!(
+        got.iter().all(|v| v["alert"]["kind"] == "fill"),
+        "routes filter kinds"
+    );
+    assert!(
+        got[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("[INFO] raised: Bought "),
+        "{}",
+        got[0]
+    );
+    // One summary per trading day after the first (June 2019: 20 days).
+    let got = paper_with_alerts(
+        &s,
+        "\"daily_summary\"",
+        &["run.start=2019-06-01", "run.end=2019-06-30"],
+    );
+    assert_eq!(got.len(), 19, "{got:?}");
+    assert!(
+        got[0]["alert"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Day 2019-06-03: P&L ")
+    );
+}
