@@ -932,14 +932,27 @@ impl Journal for SqliteJournal {
 
     fn audit_after(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.audit_rows(
+            "SELECT seq, ts_ns, kind, local_id, payload FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            &[&after, &limit],
+        )
+    }
+}
+
+impl SqliteJournal {
+    /// Decodes audit rows selected by `sql` (columns seq, ts_ns, kind,
+    /// local_id, payload).
+    pub(crate) fn audit_rows(
+        &self,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<AuditEntry>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT seq, ts_ns, kind, local_id, payload FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
+            .prepare(sql)
             .map_err(JournalError::sql("read audit"))?;
         let rows: Vec<(i64, i64, String, Option<i64>, String)> = stmt
-            .query_map([after, limit], |r| {
+            .query_map(params, |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .map_err(JournalError::sql("read audit"))?

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod compare;
 pub mod control;
 pub mod error;
+pub mod journal;
 pub mod live;
 pub mod metrics;
 pub mod pages;

@@ -83,6 +83,11 @@ impl Pages {
             ("live.html", include_str!("../templates/live.html")),
             ("login.html", include_str!("../templates/login.html")),
             ("system.html", include_str!("../templates/system.html")),
+            ("orders.html", include_str!("../templates/orders.html")),
+            (
+                "decisions.html",
+                include_str!("../templates/decisions.html"),
+            ),
         ] {
             if let Err(e) = env.add_template(name, src) {
                 // Caught by the tests; at run time the page then answers
@@ -109,6 +114,22 @@ impl Pages {
     /// As [`Pages::index`].
     pub fn system(&self) -> Result<String, ApiError> {
         self.render("system.html", context! {})
+    }
+
+    /// Working orders, fills and refusals (data from `/api/journal/*`).
+    ///
+    /// # Errors
+    /// As [`Pages::index`].
+    pub fn orders(&self) -> Result<String, ApiError> {
+        self.render("orders.html", context! {})
+    }
+
+    /// The decisions log (data from `/api/journal/audit`).
+    ///
+    /// # Errors
+    /// As [`Pages::index`].
+    pub fn decisions(&self) -> Result<String, ApiError> {
+        self.render("decisions.html", context! {})
     }
 
     /// The login form.
@@ -163,6 +184,8 @@ mod tests {
             "live.html",
             "login.html",
             "system.html",
+            "orders.html",
+            "decisions.html",
         ] {
             assert!(p.env.get_template(name).is_ok(), "{name}");
         }

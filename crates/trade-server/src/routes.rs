@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) auth: Arc<Auth>,
     /// When the server started (uptime on `/system`).
     pub(crate) started: Instant,
+    /// The order journal (SQLite) to read, if any.
+    pub(crate) journal: Option<std::path::PathBuf>,
 }
 
 /// The complete router over `store` (and a running session's status, when
@@ -51,8 +53,20 @@ pub fn router(store: RunStore, live: Option<LiveFeed>) -> Router {
     router_with(store, live, AuthConfig::default())
 }
 
-/// [`router`] with an authentication configuration.
+/// [`router`] with an authentication configuration (and the journal a
+/// session writes, from `live`).
 pub fn router_with(store: RunStore, live: Option<LiveFeed>, auth: AuthConfig) -> Router {
+    let journal = live.as_ref().and_then(|l| l.journal.clone());
+    router_full(store, live, auth, journal)
+}
+
+/// [`router_with`] with a journal to read (`trade serve --journal`).
+pub fn router_full(
+    store: RunStore,
+    live: Option<LiveFeed>,
+    auth: AuthConfig,
+    journal: Option<std::path::PathBuf>,
+) -> Router {
     let state = AppState {
         store,
         metrics: Arc::new(HttpMetrics::default()),
@@ -60,6 +74,7 @@ pub fn router_with(store: RunStore, live: Option<LiveFeed>, auth: AuthConfig) ->
         live,
         auth: Arc::new(Auth::new(auth)),
         started: Instant::now(),
+        journal,
     };
     use crate::control;
     Router::new()
@@ -83,6 +98,11 @@ pub fn router_with(store: RunStore, live: Option<LiveFeed>, auth: AuthConfig) ->
         .route("/api/live/stream", get(crate::live::stream))
         .route("/metrics", get(metrics))
         .route("/system", get(crate::system::page))
+        .route("/orders", get(crate::journal::orders_page))
+        .route("/decisions", get(crate::journal::decisions_page))
+        .route("/api/journal/orders", get(crate::journal::orders))
+        .route("/api/journal/fills", get(crate::journal::fills))
+        .route("/api/journal/audit", get(crate::journal::audit))
         .route("/api/system", get(crate::system::api))
         .route("/api/openapi.json", get(openapi))
         .route("/api/runs", get(api_runs))

@@ -10,7 +10,6 @@ use tokio::task::JoinHandle;
 use crate::auth::AuthConfig;
 use crate::error::ServerError;
 use crate::live::LiveFeed;
-use crate::routes::router_with;
 use crate::runs::RunStore;
 
 /// Default listening address: loopback only, so nothing is exposed to the
@@ -55,6 +54,22 @@ impl Server {
         live: Option<LiveFeed>,
         auth: AuthConfig,
     ) -> Result<ServerHandle, ServerError> {
+        let journal = live.as_ref().and_then(|l| l.journal.clone());
+        Self::bind_full(addr, runs_dir, live, auth, journal).await
+    }
+
+    /// [`Server::bind_with`] with a journal to read (`trade serve
+    /// --journal`): adds `/orders`, `/decisions` and `/api/journal/*`.
+    ///
+    /// # Errors
+    /// As [`Server::bind`].
+    pub async fn bind_full(
+        addr: SocketAddr,
+        runs_dir: &Path,
+        live: Option<LiveFeed>,
+        auth: AuthConfig,
+        journal: Option<std::path::PathBuf>,
+    ) -> Result<ServerHandle, ServerError> {
         let store = RunStore::open(runs_dir)?;
         let listener = TcpListener::bind(addr)
             .await
@@ -63,8 +78,8 @@ impl Server {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app =
-            router_with(store, live, auth).into_make_service_with_connect_info::<SocketAddr>();
+        let app = crate::routes::router_full(store, live, auth, journal)
+            .into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

@@ -358,3 +358,98 @@ async fn system_health_reports_the_process_the_feeds_and_the_journal() {
     assert_eq!(page.status, 200);
     assert!(page.text().contains("/api/system"));
 }
+
+#[tokio::test]
+async fn the_journal_api_lists_orders_fills_and_the_audit_trail_newest_first() {
+    use trade_core::{Price, Qty, Side, Timestamp};
+    use trade_journal::{Execution, Journal, NewIntent, SqliteJournal};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    {
+        let mut j = SqliteJournal::open(&path).unwrap();
+        for i in 0..3 {
+            let id = j
+                .record_intent(&NewIntent {
+                    ts: Timestamp::from_secs(1_700_000_000 + i),
+                    strategy: "trend".into(),
+                    instrument: "SPY".into(),
+                    side: Side::Buy,
+                    qty: Qty::new(10),
+                    limit_price: None,
+                    order: json!({}),
+                })
+                .unwrap();
+            j.record_execution(&Execution {
+                exec_id: format!("E{i}"),
+                order_ref: Some(id.order_ref()),
+                perm_id: None,
+                ts: Timestamp::from_secs(1_700_000_100 + i),
+                instrument: "SPY".into(),
+                side: Side::Buy,
+                qty: Qty::new(10),
+                price: Price::from_cents(45_000 + i * 100),
+            })
+            .unwrap();
+        }
+        j.record_control(
+            Timestamp::from_secs(1_700_000_200),
+            None,
+            &json!({"action": "pause", "actor": "ops", "reason": "lunch"}),
+        )
+        .unwrap();
+    }
+    let runs = tempfile::tempdir().unwrap();
+    let h = Server::bind_full(
+        "127.0.0.1:0".parse().unwrap(),
+        runs.path(),
+        None,
+        AuthConfig::default(),
+        Some(path.clone()),
+    )
+    .await
+    .unwrap();
+    let addr = h.local_addr();
+    let get = |t: &'static str| send(addr, "GET", t, &[], "");
+    let orders = get("/api/journal/orders?limit=2").await.json();
+    assert_eq!(orders["count"], 2);
+    assert_eq!(orders["orders"][0]["local_id"], 3, "newest first");
+    assert!(orders["orders"][0]["age_seconds"].as_f64().unwrap() > 1e6);
+    let fills = get("/api/journal/fills").await.json();
+    assert_eq!(fills["count"], 3);
+    assert_eq!(fills["fills"][0]["exec_id"], "E2");
+    assert_eq!(fills["fills"][0]["price"], "452.00");
+    let audit = get("/api/journal/audit?kind=control").await.json();
+    assert_eq!(audit["count"], 1);
+    assert_eq!(audit["lines"][0]["payload"]["reason"], "lunch");
+    let all = get("/api/journal/audit?limit=1000").await.json();
+    let seqs: Vec<i64> = all["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["seq"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
+    let before = format!("/api/journal/audit?before={}&limit=1000", seqs[1]);
+    let older = send(addr, "GET", &before, &[], "").await.json();
+    assert_eq!(older["count"].as_u64().unwrap() as usize, seqs.len() - 2);
+    for bad in [
+        "/api/journal/audit?kind=gossip",
+        "/api/journal/orders?state=happy",
+        "/api/journal/orders?limit=0",
+        "/api/journal/fills?limit=5000",
+        "/api/journal/orders?sql=drop",
+    ] {
+        let r = send(addr, "GET", bad, &[], "").await;
+        assert_json_error(&r, 400, "bad_request");
+    }
+    for page in ["/orders", "/decisions"] {
+        assert_eq!(send(addr, "GET", page, &[], "").await.status, 200);
+    }
+    h.shutdown().await.unwrap();
+    // Without a journal: a clear 404.
+    let h = Server::bind("127.0.0.1:0".parse().unwrap(), runs.path())
+        .await
+        .unwrap();
+    let r = send(h.local_addr(), "GET", "/api/journal/fills", &[], "").await;
+    assert_json_error(&r, 404, "no_journal");
+}

@@ -168,6 +168,36 @@ impl SqliteJournal {
         Ok(out)
     }
 
+    /// Audit lines of the given kinds (all kinds when empty) with `seq <
+    /// before` (all when `None`), newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// A read or decode error.
+    pub fn audit_recent(
+        &self,
+        kinds: &[crate::AuditKind],
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
+        let before = before.unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        if kinds.is_empty() {
+            return self.audit_rows(
+                "SELECT seq, ts_ns, kind, local_id, payload FROM audit WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+                &[&before, &limit],
+            );
+        }
+        // Kinds are our own fixed names, never user text.
+        let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+        self.audit_rows(
+            &format!(
+                "SELECT seq, ts_ns, kind, local_id, payload FROM audit WHERE seq < ?1 AND kind IN ({}) ORDER BY seq DESC LIMIT ?2",
+                list.join(", ")
+            ),
+            &[&before, &limit],
+        )
+    }
+
     /// Schema version, SQLite's integrity check and row counts.
     ///
     /// # Errors

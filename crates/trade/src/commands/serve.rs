@@ -17,6 +17,10 @@ pub struct ServeArgs {
     /// Address to listen on (loopback by default; port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http: SocketAddr,
+    /// An order journal (SQLite) to show on /orders and /decisions
+    /// (read-only; a running session may be writing it).
+    #[arg(long)]
+    pub journal: Option<std::path::PathBuf>,
 }
 
 /// Serves until SIGINT/SIGTERM.
@@ -26,9 +30,15 @@ pub struct ServeArgs {
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
     let rt = super::shutdown::runtime()?;
     rt.block_on(async {
-        let handle = Server::bind(args.http, &args.runs)
-            .await
-            .with_context(|| format!("serving {} on {}", args.runs.display(), args.http))?;
+        let handle = Server::bind_full(
+            args.http,
+            &args.runs,
+            None,
+            trade_server::AuthConfig::default(),
+            args.journal.clone(),
+        )
+        .await
+        .with_context(|| format!("serving {} on {}", args.runs.display(), args.http))?;
         let shutdown = super::shutdown::Shutdown::install();
         let mut out = std::io::stdout().lock();
         writeln!(

@@ -502,6 +502,32 @@ async fn closing_a_position_from_the_dashboard_takes_a_login_and_a_confirmation_
         "a refused request reached the session: {lines}"
     );
 
+    // The decisions log shows the control with who and why; the orders
+    // page shows the fills.
+    c.goto(&format!("{base}/decisions"))
+        .await
+        .expect("decisions page");
+    let line = until(
+        &c,
+        "the control on /decisions",
+        "const r = [...document.querySelectorAll('#lines tr')].find((tr) => tr.textContent.includes('token: close_position')); return r ? r.textContent : '';",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(line.as_str().unwrap().contains("browser test"), "{line}");
+    screenshots(&c, "decisions").await;
+    c.goto(&format!("{base}/orders"))
+        .await
+        .expect("orders page");
+    until(
+        &c,
+        "fills on /orders",
+        "return document.querySelectorAll('#fills tr').length >= 2;",
+        Duration::from_secs(10),
+    )
+    .await;
+    screenshots(&c, "orders").await;
+
     // System health: the process, the broker, the feed and the journal.
     c.goto(&format!("{base}/system"))
         .await
