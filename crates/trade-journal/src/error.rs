@@ -85,6 +85,27 @@ pub enum JournalError {
         /// What was expected and found.
         detail: String,
     },
+    /// A PostgreSQL journal operation failed (connection refused or lost,
+    /// statement error). `target` is `host:port/db`, never the password.
+    #[error("journal postgres {target}: {op}: {detail}")]
+    Postgres {
+        /// Where (masked).
+        target: String,
+        /// What the journal was doing.
+        op: &'static str,
+        /// What the server or driver said.
+        detail: String,
+    },
+    /// Another process holds the PostgreSQL journal's writer lock.
+    #[error(
+        "journal postgres {target}: already open for writing by another process (advisory lock {key} is held)"
+    )]
+    PgLocked {
+        /// Where (masked).
+        target: String,
+        /// The advisory lock key.
+        key: i64,
+    },
     /// A quantity or price does not fit SQLite's signed 64-bit integer.
     #[error("journal: {what} {value} does not fit a signed 64-bit integer")]
     OutOfRange {

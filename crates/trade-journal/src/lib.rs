@@ -10,6 +10,7 @@
 
 mod error;
 mod model;
+mod postgres;
 mod reconcile;
 mod schema;
 mod sqlite;
@@ -19,6 +20,7 @@ pub use model::{
     AuditEntry, AuditKind, BrokerAck, Commission, Execution, JournalOrder, LocalOrderId, NewIntent,
     ORDER_REF_PREFIX, OrderState, PositionLine, Recorded, StateChange,
 };
+pub use postgres::{PgJournal, mask_url};
 pub use reconcile::{
     BrokerOrder, BrokerView, JournalSnapshot, PlannedFill, PlannedState, ReconcilePlan, reconcile,
 };
@@ -138,6 +140,35 @@ pub trait Journal {
 
     /// Audit lines with `seq > after`, oldest first, at most `limit`.
     fn audit_after(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>>;
+}
+
+/// The read side behind `trade journal` and the dashboard, on every
+/// backend.
+pub trait JournalQueries: Journal {
+    /// Orders matching `q`, newest first.
+    fn query_orders(&self, q: &OrderQuery) -> Result<Vec<JournalOrder>>;
+    /// Executions since `since` with their order and commission, newest
+    /// first, at most `limit` (0: all).
+    fn query_fills(&self, since: Option<Timestamp>, limit: usize) -> Result<Vec<FillLine>>;
+    /// Every audit line of one order, oldest first.
+    fn audit_of(&self, id: LocalOrderId) -> Result<Vec<AuditEntry>>;
+    /// Schema version, integrity and row counts.
+    fn health(&self) -> Result<JournalHealth>;
+}
+
+impl JournalQueries for SqliteJournal {
+    fn query_orders(&self, q: &OrderQuery) -> Result<Vec<JournalOrder>> {
+        SqliteJournal::query_orders(self, q)
+    }
+    fn query_fills(&self, since: Option<Timestamp>, limit: usize) -> Result<Vec<FillLine>> {
+        SqliteJournal::query_fills(self, since, limit)
+    }
+    fn audit_of(&self, id: LocalOrderId) -> Result<Vec<AuditEntry>> {
+        SqliteJournal::audit_of(self, id)
+    }
+    fn health(&self) -> Result<JournalHealth> {
+        SqliteJournal::health(self)
+    }
 }
 
 /// Reads the journal state for `view`, reconciles and applies the plan; returns

@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use trade_core::Timestamp;
 use trade_journal::{
-    AuditEntry, AuditKind, FillLine, Journal as _, JournalOrder, LocalOrderId, OrderQuery,
-    OrderState, SqliteJournal,
+    AuditEntry, AuditKind, FillLine, JournalOrder, JournalQueries, LocalOrderId, OrderQuery,
+    OrderState, PgJournal, SqliteJournal,
 };
 
 use crate::cli::Format;
@@ -23,6 +23,10 @@ pub struct JournalArgs {
     /// The journal file (SQLite).
     #[arg(long, default_value = "journal.sqlite")]
     pub journal: PathBuf,
+    /// A PostgreSQL journal instead (`postgres://user@host/db`); read
+    /// without taking the writer lock. Never printed with its password.
+    #[arg(long, env = "TRADE_JOURNAL_URL", hide_env_values = true)]
+    pub journal_url: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     pub format: Format,
@@ -298,13 +302,22 @@ fn render(
 /// The journal cannot be opened (missing, not a journal, newer schema,
 /// corrupt), or a flag's value is malformed.
 pub fn run(args: &JournalArgs) -> anyhow::Result<(String, bool)> {
-    anyhow::ensure!(
-        args.journal.is_file(),
-        "{}: no such journal file",
-        args.journal.display()
-    );
-    let j = SqliteJournal::open_read_only(&args.journal)
-        .with_context(|| format!("opening the journal {}", args.journal.display()))?;
+    let j: Box<dyn JournalQueries> = match &args.journal_url {
+        Some(url) => {
+            Box::new(PgJournal::connect_read_only(url).context("opening the PostgreSQL journal")?)
+        }
+        None => {
+            anyhow::ensure!(
+                args.journal.is_file(),
+                "{}: no such journal file",
+                args.journal.display()
+            );
+            Box::new(
+                SqliteJournal::open_read_only(&args.journal)
+                    .with_context(|| format!("opening the journal {}", args.journal.display()))?,
+            )
+        }
+    };
     let f = args.format;
     let out = match &args.command {
         JournalCommand::Orders {

@@ -30,10 +30,23 @@ pub fn open_journal(
     let path = match (journal, section.backend) {
         (Some(p), _) => p.to_path_buf(),
         (None, JournalBackend::Sqlite) => section.path.clone(),
-        (None, JournalBackend::Postgres) => anyhow::bail!(
-            "{}: journal.backend = \"postgres\": the PostgreSQL journal is not linked in this build yet; use backend = \"sqlite\" or --journal PATH",
-            cfg.source.display()
-        ),
+        (None, JournalBackend::Postgres) => {
+            let url = std::env::var("TRADE_JOURNAL_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .or(section.url)
+                .with_context(|| {
+                    format!(
+                        "{}: journal.backend = \"postgres\" needs journal.url (or TRADE_JOURNAL_URL)",
+                        cfg.source.display()
+                    )
+                })?;
+            let j = trade_journal::PgJournal::connect(&url)
+                .context("opening the PostgreSQL journal")?;
+            let label = format!("postgres://{}", j.target());
+            tracing::info!(journal = %label, "journal opened");
+            return Ok((Box::new(j), label));
+        }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -418,6 +431,8 @@ pub fn dashboard(
         Some(Dashboard {
             addr,
             runs_dir,
+            // The dashboard reads a SQLite journal file; a PostgreSQL one
+            // is not a path.
             journal: PathBuf::from(journal),
             auth,
             controls: tx,
@@ -445,7 +460,7 @@ impl Dashboard {
             let live = trade_server::LiveFeed {
                 status: json_rx,
                 controls: Some(server_tx),
-                journal: Some(self.journal),
+                journal: self.journal.is_file().then_some(self.journal),
             };
             let handle = match trade_server::Server::bind_with(
                 self.addr,

@@ -461,3 +461,74 @@ fn fills_and_daily_summaries_reach_a_webhook_and_none_is_lost_at_exit() {
             .starts_with("Day 2019-06-03: P&L ")
     );
 }
+
+#[test]
+fn a_paper_session_journals_to_postgres_and_trade_journal_reads_it_back() {
+    use postgres::{Client, NoTls};
+    let admin_url = std::env::var("TRADE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let db = format!("trade_cli_test_{}", std::process::id());
+    let mut admin = Client::connect(&admin_url, NoTls)
+        .expect("PostgreSQL on 127.0.0.1 (CI has it; see TRADE_TEST_PG_URL)");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    let url = format!("{}/{db}", admin_url.rsplit_once('/').unwrap().0);
+    let s = Scratch::new("paper-pg");
+    let cfg = s.write(
+        "c.toml",
+        &spy_config("\n[journal]\nbackend = \"postgres\"\n"),
+    );
+    let runs = s.path("runs");
+    let o = crate::harness::trade_in(
+        &s.0,
+        &[
+            "paper",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--replay",
+            "--speed",
+            "max",
+            "--output-dir",
+            runs.to_str().unwrap(),
+        ],
+        &[("TRADE_JOURNAL_URL", &url)],
+    );
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("postgres://127.0.0.1:5432/{db}")),
+        "{}",
+        stdout(&o)
+    );
+    let o = crate::harness::trade_in(
+        &s.0,
+        &["journal", "--format", "json", "fills", "--limit", "1000"],
+        &[("TRADE_JOURNAL_URL", &url)],
+    );
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    let fills: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let n = fills.as_array().unwrap().len();
+    assert!(n > 5, "{n}");
+    // The same session on SQLite journals the same fills.
+    let o = trade(&[
+        "paper",
+        "--config",
+        s.write("c2.toml", &spy_config("")).to_str().unwrap(),
+        "--replay",
+        "--speed",
+        "max",
+        "--journal",
+        s.path("j.sqlite").to_str().unwrap(),
+        "--output-dir",
+        s.path("runs2").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    let j = SqliteJournal::open_read_only(s.path("j.sqlite")).unwrap();
+    assert_eq!(j.query_fills(None, 0).unwrap().len(), n);
+    let o = crate::harness::trade_in(&s.0, &["journal", "check"], &[("TRADE_JOURNAL_URL", &url)]);
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    drop(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")));
+}
