@@ -99,7 +99,7 @@ fn main() {
             cfg,
             "--replay",
             "--speed",
-            "100000",
+            "2000000",
             "--journal",
             "j.sqlite",
             "--output-dir",
