@@ -190,6 +190,58 @@ pub struct SessionStatus {
     pub bar_to_submit_seconds: crate::metrics::Histogram,
     /// Market data per instrument.
     pub feeds: Vec<FeedStatus>,
+    /// Exposure, limits in use and the equity curve.
+    pub portfolio: PortfolioView,
+}
+
+/// The portfolio at a glance: exposure, how much of each limit is used,
+/// the equity curve and its drawdown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PortfolioView {
+    /// Sum of absolute position values.
+    pub gross_exposure: Money,
+    /// Long minus short value.
+    pub net_exposure: Money,
+    /// Market value per instrument with a position, as a fraction of equity.
+    pub by_instrument: Vec<ExposureLine>,
+    /// Each configured limit and how much of it is used (1.0 = at the limit).
+    pub limits_used: Vec<LimitUse>,
+    /// Highest equity seen.
+    pub peak_equity: Money,
+    /// Drawdown from the peak now (fraction).
+    pub drawdown: f64,
+    /// Largest drawdown seen (fraction).
+    pub max_drawdown: f64,
+    /// `(bar close Unix seconds, equity)`, thinned to at most
+    /// [`EQUITY_POINTS`] points.
+    pub equity_curve: Vec<(i64, f64)>,
+}
+
+/// Points kept in [`PortfolioView::equity_curve`].
+pub const EQUITY_POINTS: usize = 512;
+
+/// One instrument's exposure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExposureLine {
+    /// Symbol.
+    pub symbol: String,
+    /// Signed market value.
+    pub market_value: Money,
+    /// Its fraction of equity (signed).
+    pub of_equity: f64,
+}
+
+/// How much of a limit is in use.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitUse {
+    /// Limit name, as in `[risk]`.
+    pub name: &'static str,
+    /// The limit.
+    pub limit: f64,
+    /// The current value of what it limits.
+    pub value: f64,
+    /// `value / limit`.
+    pub used: f64,
 }
 
 /// Market data of one instrument.

@@ -510,3 +510,63 @@ async fn counters_and_latency_histograms_follow_the_orders() {
     assert!(!s.feeds[0].stale);
     h.finish().await;
 }
+
+#[tokio::test]
+async fn the_portfolio_view_shows_exposure_limits_in_use_and_a_thinned_equity_curve() {
+    let mut spec = spec();
+    spec.risk.max_position_pct = Some(0.5);
+    let mut h = start_with(
+        mem_journal(),
+        config(),
+        spec,
+        MarketHours::always_open(),
+        Box::new(buyer()),
+        Vec::new(),
+    );
+    h.connect(0, BrokerSnapshot::default()).await;
+    h.instant(px(50)).await;
+    let (local, _) = h.place().await;
+    h.send(BrokerEvent::Execution(exec(
+        "E1",
+        Some(&local.order_ref()),
+        Side::Buy,
+        10,
+        px(50),
+        1100,
+    )))
+    .await;
+    let s = h.instant(px(51)).await;
+    let p = &s.portfolio;
+    // 10 SPY at 51 = 510 of equity 100,000 - 500 + 510 = 100,010.
+    assert_eq!(p.gross_exposure, trade_core::Money::from_dollars(510));
+    let e = &p.by_instrument[0];
+    assert_eq!(e.symbol, "SPY");
+    assert!((e.of_equity - 510.0 / 100_010.0).abs() < 1e-12);
+    let l = p
+        .limits_used
+        .iter()
+        .find(|l| l.name == "max_position_pct")
+        .unwrap();
+    assert!((l.used - 510.0 / 100_010.0 / 0.5).abs() < 1e-12, "{l:?}");
+    // A 10% fall of SPY: drawdown from the peak equity.
+    let s = h.instant(px(45)).await;
+    let peak = 100_010.0;
+    assert!((s.portfolio.drawdown - (1.0 - 99_950.0 / peak)).abs() < 1e-12);
+    assert!((s.portfolio.max_drawdown - s.portfolio.drawdown).abs() < 1e-15);
+    // Many bars: the curve stays bounded, starts at the first bar and ends
+    // near the last.
+    for _ in 0..1200 {
+        h.instant(px(45)).await;
+    }
+    let s = h.status.borrow().clone();
+    let c = &s.portfolio.equity_curve;
+    assert!(
+        c.len() <= trade_live::status::EQUITY_POINTS && c.len() > 256,
+        "{}",
+        c.len()
+    );
+    assert_eq!(c[0].0, 1060, "the first bar close");
+    assert!(c.windows(2).all(|w| w[0].0 < w[1].0));
+    assert!(s.instants as i64 * 60 + 1000 - c.last().unwrap().0 <= 60 * 4);
+    h.finish().await;
+}

@@ -325,6 +325,14 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `GET /portfolio`: exposure, limits in use, equity curve and drawdown.
+pub(crate) async fn portfolio_page(
+    State(state): State<AppState>,
+) -> Result<Html<String>, ApiError> {
+    state.live.as_ref().ok_or_else(no_session)?;
+    state.pages.portfolio().map(Html)
+}
+
 /// `GET /live`: the session's overview page, updated in place from the
 /// event stream (no reloads, no external scripts).
 pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {

@@ -85,6 +85,10 @@ impl Pages {
             ("system.html", include_str!("../templates/system.html")),
             ("orders.html", include_str!("../templates/orders.html")),
             (
+                "portfolio.html",
+                include_str!("../templates/portfolio.html"),
+            ),
+            (
                 "decisions.html",
                 include_str!("../templates/decisions.html"),
             ),
@@ -130,6 +134,14 @@ impl Pages {
     /// As [`Pages::index`].
     pub fn decisions(&self) -> Result<String, ApiError> {
         self.render("decisions.html", context! {})
+    }
+
+    /// Exposure, limits in use, equity and drawdown (data from the stream).
+    ///
+    /// # Errors
+    /// As [`Pages::index`].
+    pub fn portfolio(&self) -> Result<String, ApiError> {
+        self.render("portfolio.html", context! {})
     }
 
     /// The login form.
@@ -186,6 +198,7 @@ mod tests {
             "system.html",
             "orders.html",
             "decisions.html",
+            "portfolio.html",
         ] {
             assert!(p.env.get_template(name).is_ok(), "{name}");
         }

@@ -94,6 +94,7 @@ pub fn router_full(
         .route("/api/alerts/{id}/snooze", post(control::snooze_alert))
         .route("/ready", get(crate::live::ready))
         .route("/live", get(crate::live::page))
+        .route("/portfolio", get(crate::live::portfolio_page))
         .route("/api/live/status", get(crate::live::status))
         .route("/api/live/stream", get(crate::live::stream))
         .route("/metrics", get(metrics))

@@ -209,10 +209,34 @@ impl Session {
             gross_exposure: p.gross_exposure(),
             net_exposure: p.net_exposure(),
         });
+        self.track_equity(ts);
         self.last_instant = Some(ts);
         self.last_in_session = at.in_session;
         self.instants += 1;
         self.publish();
+    }
+
+    /// The equity curve (thinned by doubling the stride when full) and the
+    /// peak and drawdown.
+    fn track_equity(&mut self, ts: Timestamp) {
+        let equity = self.portfolio.equity();
+        if equity > self.peak_equity {
+            self.peak_equity = equity;
+        }
+        let peak = self.peak_equity.to_f64();
+        if peak > 0.0 {
+            let dd = 1.0 - equity.to_f64() / peak;
+            self.max_drawdown = self.max_drawdown.max(dd);
+        }
+        if self.instants % self.equity_stride == 0 {
+            if self.equity_curve.len() >= crate::status::EQUITY_POINTS {
+                let kept: Vec<(i64, f64)> = self.equity_curve.iter().step_by(2).copied().collect();
+                self.equity_curve = kept;
+                self.equity_stride *= 2;
+            }
+            self.equity_curve
+                .push((ts.nanos().div_euclid(1_000_000_000), equity.to_f64()));
+        }
     }
 
     /// Books fill rows into round trips (their commission is known by now).

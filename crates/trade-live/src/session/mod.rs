@@ -244,6 +244,12 @@ pub struct Session {
     instant_started: Option<std::time::Instant>,
     /// Wall-clock arrival of each instrument's last bar.
     last_bar_wall: Vec<Option<Timestamp>>,
+    /// Equity at bar closes, thinned (see [`crate::status::EQUITY_POINTS`]).
+    equity_curve: Vec<(i64, f64)>,
+    /// Keep every `equity_stride`-th close.
+    equity_stride: u64,
+    peak_equity: Money,
+    max_drawdown: f64,
     halted: Option<String>,
     connection: Connection,
     account_type: Option<AccountType>,
@@ -323,6 +329,7 @@ impl Session {
             journal_write_seconds: Default::default(),
             bar_to_submit_seconds: Default::default(),
             feeds: Vec::new(),
+            portfolio: Default::default(),
         };
         let (status_tx, status_rx) = watch::channel(status);
         let n_slots = setup.strategies.len();
@@ -404,6 +411,10 @@ impl Session {
             bar_to_submit: Default::default(),
             instant_started: None,
             last_bar_wall: vec![None; n],
+            equity_curve: Vec::new(),
+            equity_stride: 1,
+            peak_equity: cash,
+            max_drawdown: 0.0,
             halted: None,
             connection: Connection::Connecting,
             account_type: None,

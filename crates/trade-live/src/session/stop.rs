@@ -86,6 +86,81 @@ impl Session {
         self.next_alert_id += 1;
     }
 
+    fn portfolio_view(&self) -> crate::status::PortfolioView {
+        use crate::status::{ExposureLine, LimitUse, PortfolioView};
+        let p = &self.portfolio;
+        let equity = p.equity();
+        let eq = equity.to_f64();
+        let frac = |m: Money| if eq > 0.0 { m.to_f64() / eq } else { 0.0 };
+        let by_instrument: Vec<ExposureLine> = (0..self.instruments.len())
+            .filter_map(|i| {
+                let id = InstrumentId(i as u32);
+                let pos = p.position(id);
+                (pos.qty != 0).then(|| {
+                    let mv = pos.market_value(p.mark_of(id));
+                    ExposureLine {
+                        symbol: self.instruments[i].symbol.to_string(),
+                        market_value: mv,
+                        of_equity: frac(mv),
+                    }
+                })
+            })
+            .collect();
+        let peak = self.peak_equity.to_f64();
+        let drawdown = if peak > 0.0 {
+            (1.0 - eq / peak).max(0.0)
+        } else {
+            0.0
+        };
+        let day_loss = {
+            let start = self.day_start_equity.to_f64();
+            if start > 0.0 {
+                (1.0 - eq / start).max(0.0)
+            } else {
+                0.0
+            }
+        };
+        let largest = by_instrument
+            .iter()
+            .map(|l| l.of_equity.abs())
+            .fold(0.0, f64::max);
+        let l = &self.limits;
+        let mut limits_used = Vec::new();
+        let mut push = |name: &'static str, limit: Option<f64>, value: f64| {
+            if let Some(limit) = limit.filter(|x| *x > 0.0) {
+                limits_used.push(LimitUse {
+                    name,
+                    limit,
+                    value,
+                    used: value / limit,
+                });
+            }
+        };
+        push("max_position_pct", l.max_position_pct, largest);
+        push(
+            "max_gross_exposure_pct",
+            l.max_gross_exposure_pct,
+            frac(p.gross_exposure()),
+        );
+        push(
+            "max_open_positions",
+            l.max_open_positions.map(|n| n as f64),
+            p.open_positions() as f64,
+        );
+        push("daily_loss_limit_pct", l.daily_loss_limit_pct, day_loss);
+        push("max_drawdown_pct", l.max_drawdown_pct, drawdown);
+        PortfolioView {
+            gross_exposure: p.gross_exposure(),
+            net_exposure: p.net_exposure(),
+            by_instrument,
+            limits_used,
+            peak_equity: self.peak_equity,
+            drawdown,
+            max_drawdown: self.max_drawdown,
+            equity_curve: self.equity_curve.clone(),
+        }
+    }
+
     fn unix_now() -> f64 {
         now().nanos() as f64 / 1e9
     }
@@ -246,6 +321,7 @@ impl Session {
                         .is_some_and(|r| r.starts_with("feed stale")),
                 })
                 .collect(),
+            portfolio: self.portfolio_view(),
         };
         self.status_tx.send_replace(status);
     }

@@ -502,6 +502,19 @@ async fn closing_a_position_from_the_dashboard_takes_a_login_and_a_confirmation_
         "a refused request reached the session: {lines}"
     );
 
+    // The portfolio page draws the equity curve and its drawdown.
+    c.goto(&format!("{base}/portfolio"))
+        .await
+        .expect("portfolio page");
+    until(
+        &c,
+        "the equity curve",
+        "return document.querySelectorAll('#curve polyline').length === 2;",
+        Duration::from_secs(10),
+    )
+    .await;
+    screenshots(&c, "portfolio").await;
+
     // The decisions log shows the control with who and why; the orders
     // page shows the fills.
     c.goto(&format!("{base}/decisions"))
