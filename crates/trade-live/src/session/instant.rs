@@ -228,7 +228,7 @@ impl Session {
             let dd = 1.0 - equity.to_f64() / peak;
             self.max_drawdown = self.max_drawdown.max(dd);
         }
-        if self.instants % self.equity_stride == 0 {
+        if self.instants.is_multiple_of(self.equity_stride) {
             if self.equity_curve.len() >= crate::status::EQUITY_POINTS {
                 let kept: Vec<(i64, f64)> = self.equity_curve.iter().step_by(2).copied().collect();
                 self.equity_curve = kept;
