@@ -223,19 +223,78 @@ impl<'a> OptionsPaper<'a> {
         feed: &mut FeedLink,
         underlying: InstrumentId,
         source: &mut dyn ChainSource,
-        mut on_step: impl FnMut(&Bar, &StepSummary),
+        mut on_step: impl FnMut(&Self, &Bar, &StepSummary),
     ) -> Result<(), OptionsPaperError> {
         while let Some(event) = feed.events.blocking_recv() {
             match event {
                 FeedEvent::Bar(bar) if bar.instrument == underlying => {
                     let step = self.on_bar(&bar, source)?;
-                    on_step(&bar, &step);
+                    on_step(self, &bar, &step);
                 }
                 FeedEvent::End => break,
                 _ => {}
             }
         }
         Ok(())
+    }
+
+    /// The session's state for the dashboard, in the shape of a stock
+    /// session's status (`mode`, `connection`, `equity`, `positions`, ...)
+    /// plus `options`: each open structure with its legs, Greeks, P&L,
+    /// sessions to expiry and how close each exit rule is to firing, and
+    /// the portfolio's Greeks.
+    pub fn status_json(&self, day_start_equity: trade_core::Money) -> serde_json::Value {
+        let p = self.desk.portfolio();
+        let instruments = self.desk.instruments();
+        let positions: Vec<serde_json::Value> = (0..instruments.len())
+            .filter_map(|i| {
+                let id = InstrumentId(i as u32);
+                let pos = p.position(id);
+                (pos.qty != 0).then(|| {
+                    serde_json::json!({
+                        "symbol": instruments[i].symbol.to_string(),
+                        "qty": pos.qty,
+                        "mark": p.mark_of(id),
+                        "market_value": pos.market_value(p.mark_of(id)),
+                    })
+                })
+            })
+            .collect();
+        let greeks = self.desk.ledger().greeks.last();
+        let equity = p.equity();
+        serde_json::json!({
+            "mode": "paper",
+            "dry_run": false,
+            "connection": "up",
+            "account_type": null,
+            "cash": p.cash(),
+            "equity": equity,
+            "day_pnl": equity - day_start_equity,
+            "positions": positions,
+            "working_orders": [],
+            "last_bar_time": self.desk.equity().last().map(|e| e.ts),
+            "instants": self.desk.equity().len(),
+            "paused": [],
+            "paused_all": null,
+            "paused_strategies": [],
+            "limits": [],
+            "halted": null,
+            "kill_switch": null,
+            "alerts": [],
+            "active_alerts": [],
+            "counters": {"fills": self.fills_seen, "orders_submitted": self.orders_seen},
+            "feeds": [],
+            "options": {
+                "strategy": self.strategy,
+                "structures": self.desk.open_structures(),
+                "greeks": greeks.map(|g| serde_json::json!({
+                    "delta": g.delta, "gamma": g.gamma, "vega": g.vega, "theta": g.theta,
+                    "underlying": g.underlying, "loss_at_risk": g.loss_at_risk,
+                })),
+                "structures_opened": self.desk.ledger().positions.len(),
+                "exit_decisions": self.desk.ledger().decisions.len(),
+            },
+        })
     }
 
     /// The session's ledgers, as a backtest over the same bars returns them.

@@ -121,11 +121,54 @@ fn a_fed_paper_desk_trades_as_the_backtest_and_journals_every_order_and_fill() {
     let mut src = source();
     let mut paper = OptionsPaper::new(&spec, spy, &src, Box::new(journal)).expect("desk");
     let mut steps = 0;
+    let mut checked = 0;
     paper
-        .run_blocking(&mut feed, InstrumentId(0), &mut src, |_, _| steps += 1)
+        .run_blocking(&mut feed, InstrumentId(0), &mut src, |desk, _, _| {
+            steps += 1;
+            // The dashboard's view of each open structure: Greeks summing
+            // to the desk's portfolio Greeks (hedges aside), every rule's
+            // proximity in [0, 1], closest first.
+            let status = desk.status_json(Money::from_dollars(100_000));
+            let o = &status["options"];
+            let structures = o["structures"].as_array().expect("structures");
+            if structures.is_empty() {
+                return;
+            }
+            checked += 1;
+            let sum = |k: &str| -> f64 {
+                structures
+                    .iter()
+                    .map(|s| {
+                        s[k].as_f64().unwrap()
+                            - if k == "delta" {
+                                s["hedge_shares"].as_f64().unwrap()
+                            } else {
+                                0.0
+                            }
+                    })
+                    .sum()
+            };
+            for k in ["delta", "gamma", "vega", "theta"] {
+                let total = o["greeks"][k].as_f64().unwrap();
+                assert!(
+                    (sum(k) - total).abs() <= 1e-6 * total.abs().max(1.0),
+                    "{k}: {} vs {total}",
+                    sum(k)
+                );
+            }
+            for s in structures {
+                assert!(s["legs"].as_array().unwrap().len() >= 2, "{s}");
+                let rules = s["rules"].as_array().unwrap();
+                assert!(!rules.is_empty(), "{s}");
+                let p: Vec<f64> = rules.iter().map(|r| r[1].as_f64().unwrap()).collect();
+                assert!(p.iter().all(|x| (0.0..=1.0).contains(x)), "{p:?}");
+                assert!(p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
+            }
+        })
         .expect("paper run");
     sender.join().expect("feeder");
     assert_eq!(steps, bars.len());
+    assert!(checked > 20, "structures were open on {checked} bars");
     let (result, ledger, instruments) = paper.finish();
 
     // Same desk, same bars: the same trades to the cent.

@@ -280,3 +280,41 @@ fn inconsistent_views_are_refused_and_state_untouched() {
     s.marks[0].ask = "0.5".parse().unwrap();
     assert!(engine.evaluate(&s.view(), &mut st).is_err());
 }
+
+/// Proximity, from the Leavitt condor's numbers: max profit $300, so the
+/// 50% take-profit target is $150 (P&L $75 is half way there); a $150 loss
+/// against a 1x-credit stop is half of $300; 25 sessions left against a
+/// roll at 21 is (21+1)/(25+1).
+#[test]
+fn proximity_says_how_close_each_rule_is_and_changes_nothing() {
+    let mut c = ExitConfig::default();
+    for r in RuleId::ALL {
+        c.set_enabled(
+            r,
+            matches!(r, RuleId::TakeProfit | RuleId::StopLoss | RuleId::DteRoll),
+        );
+    }
+    c.stop_loss.credit_multiple = 1.0;
+    let engine = ExitEngine::new(c).unwrap();
+    let state = ExitState::default();
+    let mut s = Scenario::condor().pnl(75.0);
+    s.dte = 25;
+    let p = engine.proximity(&s.view(), &state).unwrap();
+    let get = |r: RuleId| p.iter().find(|(id, _)| *id == r).map(|(_, v)| *v);
+    assert!(
+        (get(RuleId::TakeProfit).unwrap() - 0.5).abs() < 1e-9,
+        "{p:?}"
+    );
+    assert_eq!(
+        get(RuleId::StopLoss),
+        Some(0.0),
+        "a profit is far from the stop"
+    );
+    assert!((get(RuleId::DteRoll).unwrap() - 22.0 / 26.0).abs() < 1e-12);
+    assert_eq!(p[0].0, RuleId::DteRoll, "closest first");
+    let loss = Scenario::condor().pnl(-150.0);
+    let p = engine.proximity(&loss.view(), &state).unwrap();
+    let stop = p.iter().find(|(id, _)| *id == RuleId::StopLoss).unwrap().1;
+    assert!((stop - 0.5).abs() < 1e-9, "{p:?}");
+    assert_eq!(state, ExitState::default());
+}

@@ -207,6 +207,14 @@ pub(crate) struct PaperRun {
     pub(crate) journal: Box<dyn trade_journal::Journal + Send>,
     /// Its path or URL, for the summary.
     pub(crate) journal_path: String,
+    /// The `--http` dashboard, if asked for.
+    pub(crate) dashboard: Option<crate::commands::session_run::Dashboard>,
+    /// `[alerts]` notifiers (exit rules that fire are sent), and where
+    /// their buttons' controls go (the desk takes none: they are logged).
+    pub(crate) notifiers: Option<(
+        trade_alerts::AlertsConfig,
+        trade_live::control::ControlSender,
+    )>,
 }
 
 /// Runs the options desk of `plan` as a paper session: a replay of the
@@ -252,18 +260,62 @@ pub(crate) fn paper(
     let mut desk = OptionsPaper::new(&spec, underlying, source.as_ref(), run.journal)
         .context("options paper session")?;
     tracing::info!(journal = %run.journal_path, speed = %run.speed, underlying = %plan.underlying, "options paper session starting");
-    desk.run_blocking(&mut feed, underlying_id, source.as_mut(), |bar, step| {
-        if step.orders > 0 || step.decisions > 0 {
-            tracing::info!(
-                ts = %bar.ts,
-                orders = step.orders,
-                fills = step.fills,
-                decisions = step.decisions,
-                open = step.open_positions,
-                "options desk stepped"
-            );
-        }
-    })
+    let status = run.dashboard.map(|d| {
+        let (tx, rx) = tokio::sync::watch::channel(desk.status_json(spec.initial_cash));
+        // The desk takes no controls: it trades its combos within the step.
+        rt.spawn(d.serve_json(rx, false));
+        tx
+    });
+    let notifier = run.notifiers.map(|(a, tx)| {
+        let _guard = rt.enter();
+        crate::commands::session_run::start_notifiers(&a, tx)
+    });
+    let mut alerts = trade_alerts::AlertManager::new();
+    let mut decisions_seen = 0;
+    let mut day: Option<(jiff::civil::Date, trade_core::Money)> = None;
+    let mut last_equity = spec.initial_cash;
+    desk.run_blocking(
+        &mut feed,
+        underlying_id,
+        source.as_mut(),
+        |desk, bar, step| {
+            if let Some(n) = &notifier {
+                let decisions = &desk.desk().ledger().decisions;
+                for d in decisions.get(decisions_seen..).unwrap_or_default() {
+                    let title = format!("Exit rule {} fired on structure {}", d.rule, d.position.0);
+                    let note = alerts.event(
+                        &format!("exit_rule:{}:{}", d.position.0, d.evaluation),
+                        "exit_rule",
+                        trade_alerts::Severity::Warning,
+                        &title,
+                        &d.reason,
+                        bar.ts.nanos() as f64 / 1e9,
+                    );
+                    n.notify(&note);
+                }
+                decisions_seen = decisions.len();
+            }
+            if let Some(tx) = &status {
+                let date = bar.ts.to_jiff().to_zoned(jiff::tz::TimeZone::UTC).date();
+                if day.is_none_or(|(d, _)| d != date) {
+                    day = Some((date, last_equity));
+                }
+                let start = day.map_or(last_equity, |(_, e)| e);
+                tx.send_replace(desk.status_json(start));
+                last_equity = desk.desk().portfolio().equity();
+            }
+            if step.orders > 0 || step.decisions > 0 {
+                tracing::info!(
+                    ts = %bar.ts,
+                    orders = step.orders,
+                    fills = step.fills,
+                    decisions = step.decisions,
+                    open = step.open_positions,
+                    "options desk stepped"
+                );
+            }
+        },
+    )
     .context("options paper session")?;
     let engine_time = t1.elapsed();
     rt.shutdown_timeout(std::time::Duration::from_secs(2));

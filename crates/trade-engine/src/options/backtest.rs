@@ -300,6 +300,64 @@ pub struct OptionsDesk<'a> {
     strategy_id: StrategyId,
     /// Bars stepped.
     bars: u64,
+    /// The last step's underlying price, time, New York date and VIX: what
+    /// [`OptionsDesk::open_structures`] evaluates proximity at.
+    last: Option<(Price, Timestamp, Date, Option<f64>)>,
+}
+
+/// One open structure as a dashboard shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OpenStructure {
+    /// Position id.
+    pub id: u64,
+    /// Structure kind (`iron_condor`, `bull_put_spread`, ...).
+    pub kind: String,
+    /// Units of the structure.
+    pub quantity: u64,
+    /// When it was opened.
+    pub opened: Timestamp,
+    /// Sessions to the nearest expiry.
+    pub dte: u32,
+    /// Each leg now.
+    pub legs: Vec<OpenLeg>,
+    /// Net premium at entry (+ credit), dollars.
+    pub entry_premium: f64,
+    /// Open P&L at the mid, dollars (hedge excluded).
+    pub pnl: f64,
+    /// Position Greeks in dollars of the underlying (delta and gamma in
+    /// shares, vega per vol point, theta per calendar day), hedge included
+    /// in delta.
+    pub delta: f64,
+    /// Gamma (shares per dollar).
+    pub gamma: f64,
+    /// Vega per vol point.
+    pub vega: f64,
+    /// Theta per calendar day.
+    pub theta: f64,
+    /// Shares held as this structure's delta hedge.
+    pub hedge_shares: i64,
+    /// Exit rules by how close they are to firing (0 far, 1 fires), closest
+    /// first.
+    pub rules: Vec<(String, f64)>,
+}
+
+/// One leg of an [`OpenStructure`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OpenLeg {
+    /// OCC symbol.
+    pub symbol: String,
+    /// Contracts per unit (+ long, - short).
+    pub ratio: i32,
+    /// Fill price at entry.
+    pub entry: Price,
+    /// Bid now.
+    pub bid: Price,
+    /// Ask now.
+    pub ask: Price,
+    /// Implied volatility now.
+    pub iv: f64,
+    /// Delta per contract unit now.
+    pub delta: f64,
 }
 
 /// Runs an options backtest over the underlying's bars (daily or intraday,
@@ -406,6 +464,7 @@ impl<'a> OptionsDesk<'a> {
             vix_prev_close: None,
             strategy_id: StrategyId(spec.strategy.name.clone()),
             bars: 0,
+            last: None,
         })
     }
 
@@ -493,6 +552,7 @@ impl<'a> OptionsDesk<'a> {
             self.entry(chain, date, vix, DteTarget::CalendarDays(days));
         }
         self.record_greeks(ts, bar.close);
+        self.last = Some((bar.close, ts, date, vix));
         self.equity.push(EquityRow {
             ts,
             cash: self.portfolio.cash(),
@@ -1298,6 +1358,100 @@ impl<'a> OptionsDesk<'a> {
             }
         }
         self.ledger.greeks.push(row);
+    }
+
+    /// The open structures with their legs, Greeks, P&L, sessions to
+    /// expiry and how close each exit rule is to firing, as of the last
+    /// step.
+    pub fn open_structures(&self) -> Vec<OpenStructure> {
+        let Some((spot, now, date, vix)) = self.last else {
+            return Vec::new();
+        };
+        let m = f64::from(self.spec.contract.multiplier);
+        self.open
+            .iter()
+            .map(|pos| {
+                let q = pos.structure.quantity().get() as f64;
+                let legs = pos.structure.legs();
+                let mut out = OpenStructure {
+                    id: pos.id.0,
+                    kind: format!("{:?}", pos.structure.kind()),
+                    quantity: pos.structure.quantity().get(),
+                    opened: pos.entry.time,
+                    dte: legs
+                        .iter()
+                        .map(|l| l.terms.expiry)
+                        .min()
+                        .map_or(0, |e| sessions_to(date, e)),
+                    legs: Vec::new(),
+                    entry_premium: 0.0,
+                    pnl: 0.0,
+                    delta: pos.hedge as f64,
+                    gamma: 0.0,
+                    vega: 0.0,
+                    theta: 0.0,
+                    hedge_shares: pos.hedge,
+                    rules: Vec::new(),
+                };
+                for (i, leg) in legs.iter().enumerate() {
+                    let units = f64::from(leg.ratio) * q * m;
+                    let entry = pos.entry.leg_prices.get(i).copied().unwrap_or(Price::ZERO);
+                    let mark = pos.marks.get(i);
+                    if let Some(g) = pos.greeks.get(i) {
+                        out.delta += units * g.delta;
+                        out.gamma += units * g.gamma;
+                        out.vega += units * g.vega_per_point();
+                        out.theta += units * g.theta_per_day();
+                    }
+                    out.entry_premium -= units * entry.to_f64();
+                    if let Some(mk) = mark {
+                        out.pnl += units * (mk.mid().to_f64() - entry.to_f64());
+                    }
+                    out.legs.push(OpenLeg {
+                        symbol: pos
+                            .legs
+                            .get(i)
+                            .and_then(|id| self.instruments.get(id.index()))
+                            .map_or_else(String::new, |ins| ins.symbol.to_string()),
+                        ratio: leg.ratio,
+                        entry,
+                        bid: mark.map_or(Price::ZERO, |mk| mk.bid),
+                        ask: mark.map_or(Price::ZERO, |mk| mk.ask),
+                        iv: mark.map_or(0.0, |mk| mk.iv),
+                        delta: mark.map_or(0.0, |mk| mk.delta),
+                    });
+                }
+                let vol = pos
+                    .marks
+                    .iter()
+                    .map(|mk| mk.iv)
+                    .filter(|v| *v > 0.0)
+                    .fold(None, |acc: Option<f64>, v| {
+                        Some(acc.map_or(v, |a| a.max(v)))
+                    })
+                    .or(vix.map(|v| v / 100.0))
+                    .unwrap_or(0.2);
+                let view = PositionView {
+                    id: pos.id,
+                    structure: &pos.structure,
+                    entry: &pos.entry,
+                    legs: &pos.marks,
+                    underlying: spot,
+                    volatility: vol,
+                    vix,
+                    vix_open: self.vix_prev_close,
+                    now,
+                    dte: out.dte,
+                    session_close: None,
+                    portfolio: None,
+                    hedge_shares: pos.hedge,
+                };
+                if let Ok(p) = self.engine.proximity(&view, &pos.state) {
+                    out.rules = p.into_iter().map(|(r, v)| (r.to_string(), v)).collect();
+                }
+                out
+            })
+            .collect()
     }
 
     /// The run's ledgers: the same result a backtest over the bars stepped

@@ -10,8 +10,8 @@ mod records;
 mod sources;
 
 pub use backtest::{
-    ChainSource, ContractSpec, OptionsBacktestError, OptionsDesk, OptionsSpec, OptionsStrategy,
-    StructureChoice, run_options_backtest,
+    ChainSource, ContractSpec, OpenLeg, OpenStructure, OptionsBacktestError, OptionsDesk,
+    OptionsSpec, OptionsStrategy, StructureChoice, run_options_backtest,
 };
 pub use expiry::{ExpiryAction, ExpiryKind, SettlementPrice, settle_expiring};
 pub use records::{

@@ -3,6 +3,8 @@
 
 use trade_core::Money;
 
+use crate::exits::RuleId;
+
 use super::rules::RuleContext;
 use super::{
     Action, Decision, Evaluation, ExitConfig, ExitRecord, ExitState, PositionView, Urgency,
@@ -29,6 +31,29 @@ impl ExitEngine {
     /// The configuration.
     pub fn config(&self) -> &ExitConfig {
         &self.config
+    }
+
+    /// How close each enabled rule that can say is to firing (0 far, 1 at
+    /// its threshold), closest first. For display: it changes no state.
+    ///
+    /// # Errors
+    /// As [`ExitEngine::evaluate`].
+    pub fn proximity(
+        &self,
+        view: &PositionView<'_>,
+        state: &ExitState,
+    ) -> Result<Vec<(RuleId, f64)>, ViewError> {
+        view.validate()?;
+        let ctx = RuleContext::new(view, self.config.pnl_mark);
+        let mut out: Vec<(RuleId, f64)> = self
+            .config
+            .order
+            .iter()
+            .filter(|id| self.config.rule(**id).enabled())
+            .filter_map(|&id| self.config.rule(id).proximity(&ctx, state).map(|p| (id, p)))
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(out)
     }
 
     /// Evaluates one position: updates its state (high-water mark,

@@ -205,10 +205,17 @@ fn options_paper(
         run_id: Some(run_id.clone()),
         progress: false,
     };
+    let runs_dir = args
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| cfg.raw.run.output_dir.clone());
+    let (dashboard, controls) = session_run::dashboard(cfg, args.http, runs_dir, &journal_path)?;
     let run = crate::options_run::PaperRun {
         speed,
         journal,
         journal_path: journal_path.clone(),
+        dashboard,
+        notifiers: controls.notifiers(),
     };
     let outcome = crate::options_run::paper(cfg, plan, data, run, run_id, &opts)?;
     let summary_path = outcome.run_dir.join(trade_report::SUMMARY_FILE);

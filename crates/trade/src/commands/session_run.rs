@@ -272,6 +272,19 @@ pub struct Controls {
     alerts: Option<trade_alerts::AlertsConfig>,
 }
 
+impl Controls {
+    /// The notifiers to start, if `[alerts]` routes any, and the control
+    /// channel their buttons send into.
+    pub(crate) fn notifiers(
+        &self,
+    ) -> Option<(
+        trade_alerts::AlertsConfig,
+        trade_live::control::ControlSender,
+    )> {
+        self.alerts.clone().map(|a| (a, self.tx.clone()))
+    }
+}
+
 /// `[alerts]` with the secrets from the environment
 /// (`TRADE_TELEGRAM_TOKEN`, `TRADE_DISCORD_WEBHOOK_URL`,
 /// `TRADE_ALERT_WEBHOOK_URL`), when any route is configured.
@@ -318,7 +331,7 @@ fn alerts_config(cfg: &LoadedConfig) -> anyhow::Result<Option<trade_alerts::Aler
 
 /// Starts the notifier tasks (on the current runtime) and, with Telegram,
 /// the button poller that turns presses into controls.
-fn start_notifiers(
+pub(crate) fn start_notifiers(
     a: &trade_alerts::AlertsConfig,
     controls: trade_live::control::ControlSender,
 ) -> trade_alerts::Dispatcher {
@@ -448,18 +461,39 @@ impl Dashboard {
         self,
         mut status: watch::Receiver<SessionStatus>,
     ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        let first = serde_json::to_value(&*status.borrow()).unwrap_or_default();
+        let (json_tx, json_rx) = watch::channel(first);
+        let serve = self.serve_json(json_rx, true);
         Box::pin(async move {
-            let first = serde_json::to_value(&*status.borrow()).unwrap_or_default();
-            let (json_tx, json_rx) = watch::channel(first);
+            tokio::spawn(serve);
+            while status.changed().await.is_ok() {
+                let v = serde_json::to_value(&*status.borrow_and_update()).unwrap_or_default();
+                json_tx.send_replace(v);
+            }
+            // The session ended: keep its last status until the process exits.
+            std::future::pending::<()>().await;
+        })
+    }
+
+    /// Serves a status already in JSON (the options desk's); `controls`:
+    /// whether the session takes controls.
+    pub fn serve_json(
+        self,
+        json_rx: watch::Receiver<serde_json::Value>,
+        controls: bool,
+    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move {
             if let Err(e) = std::fs::create_dir_all(&self.runs_dir) {
                 tracing::error!(dir = %self.runs_dir.display(), error = %e, "dashboard: cannot create the runs folder");
                 return;
             }
             let (server_tx, server_rx) = tokio::sync::mpsc::channel(16);
-            tokio::spawn(forward_controls(server_rx, self.controls));
+            if controls {
+                tokio::spawn(forward_controls(server_rx, self.controls));
+            }
             let live = trade_server::LiveFeed {
                 status: json_rx,
-                controls: Some(server_tx),
+                controls: controls.then_some(server_tx),
                 journal: self.journal.is_file().then_some(self.journal),
             };
             let handle = match trade_server::Server::bind_with(
@@ -477,12 +511,8 @@ impl Dashboard {
                 }
             };
             println!("dashboard on http://{}/live", handle.local_addr());
-            while status.changed().await.is_ok() {
-                let v = serde_json::to_value(&*status.borrow_and_update()).unwrap_or_default();
-                json_tx.send_replace(v);
-            }
-            // The session ended: keep its last status until the process exits.
-            std::future::pending::<()>().await;
+            // Serve until the process exits.
+            let _ = handle.wait().await;
         })
     }
 }

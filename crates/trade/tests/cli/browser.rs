@@ -559,3 +559,70 @@ async fn closing_a_position_from_the_dashboard_takes_a_login_and_a_confirmation_
     c.close().await.expect("close");
     drop(child);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_options_session_shows_its_structures_legs_greeks_and_closest_exit_rule() {
+    let s = Scratch::new("browser-options");
+    let cfg = repo().join("examples/qqq_bull_put.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trade"))
+        .args([
+            "paper",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--set",
+            "run.start=2021-01-04",
+            "--set",
+            "run.end=2021-12-31",
+            "--replay",
+            "--speed",
+            "300000",
+            "--journal",
+            "j.sqlite",
+            "--output-dir",
+            "runs",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .current_dir(&s.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start trade paper");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("dashboard line");
+    let url = line
+        .trim()
+        .strip_prefix("dashboard on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    let child = Reaped(child);
+    let (_driver, port) = chromedriver();
+    let c = browser(port).await;
+    c.goto(&url).await.expect("open the live page");
+    let row = until(
+        &c,
+        "an open structure with its closest rule",
+        "const r = document.querySelector('#structures tr'); return r && r.querySelector('meter') ? r.textContent : '';",
+        Duration::from_secs(60),
+    )
+    .await;
+    let row = row.as_str().unwrap().to_string();
+    assert!(row.contains("BullPut") || row.contains("bull"), "{row}");
+    assert!(row.contains("QQQ"), "legs carry their OCC symbols: {row}");
+    let greeks = text_of(&c, "options-greeks").await;
+    assert!(greeks.contains("portfolio Δ"), "{greeks}");
+    // This session takes no controls: none are offered.
+    let hidden = c
+        .execute(
+            "return getComputedStyle(document.getElementById('controls')).display === 'none';",
+            vec![],
+        )
+        .await
+        .expect("js");
+    assert_eq!(hidden, serde_json::json!(true));
+    screenshots(&c, "live-options").await;
+    c.close().await.expect("close");
+    drop(child);
+}

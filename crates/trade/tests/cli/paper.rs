@@ -532,3 +532,51 @@ fn a_paper_session_journals_to_postgres_and_trade_journal_reads_it_back() {
     assert!(o.status.success(), "{}", crate::harness::stderr(&o));
     drop(admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")));
 }
+
+#[test]
+fn an_options_session_notifies_each_exit_rule_that_fires() {
+    let s = Scratch::new("options-alerts");
+    let (port, got) = webhook_receiver();
+    let example = repo().join("examples/qqq_bull_put.toml");
+    let url = format!("alerts.webhook.url=\"http://127.0.0.1:{port}/hook\"");
+    let runs = s.path("runs");
+    let o = trade(&[
+        "paper",
+        "--config",
+        example.to_str().unwrap(),
+        "--set",
+        "run.start=2021-01-04",
+        "--set",
+        "run.end=2021-12-31",
+        "--set",
+        "alerts.routes=[{notifier = \"webhook\", min_severity = \"info\", kinds = [\"exit_rule\"]}]",
+        "--set",
+        &url,
+        "--replay",
+        "--speed",
+        "max",
+        "--journal",
+        s.path("j.sqlite").to_str().unwrap(),
+        "--output-dir",
+        runs.to_str().unwrap(),
+        "--run-id",
+        "paper",
+    ]);
+    assert!(o.status.success(), "{}", crate::harness::stderr(&o));
+    let options: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs.join("paper/options.json")).expect("options.json"),
+    )
+    .unwrap();
+    let fired = options["decisions"].as_array().expect("decisions").len();
+    assert!(fired > 3, "{fired}");
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), fired, "one notification per exit decision");
+    assert!(
+        got.iter().all(|v| v["alert"]["kind"] == "exit_rule"
+            && v["alert"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Exit rule ")),
+        "{got:?}"
+    );
+}

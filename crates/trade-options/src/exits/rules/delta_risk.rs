@@ -90,6 +90,24 @@ impl ExitRule for DeltaRisk {
         self.enabled
     }
 
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        let v = ctx.view;
+        let short = self.max_short_leg_delta.and_then(|limit| {
+            v.structure
+                .short_legs()
+                .map(|(i, _)| v.legs[i].delta.abs())
+                .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))))
+                .map(|d| super::ratio(d, limit))
+        });
+        let unit = self
+            .max_delta_per_unit
+            .map(|limit| super::ratio((ctx.position_delta() / ctx.quantity()).abs(), limit));
+        match (short, unit) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<Fired> {
         let v = ctx.view;
         let fire = |adjustment, inputs| Fired {

@@ -89,6 +89,17 @@ impl ExitRule for DteRoll {
         self.enabled
     }
 
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        // 1 at the threshold; the remaining sessions above it count down.
+        let dte = f64::from(ctx.view.dte);
+        let at = f64::from(self.at_or_below_dte);
+        Some(if dte <= at {
+            1.0
+        } else {
+            super::ratio(at + 1.0, dte + 1.0)
+        })
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<Fired> {
         let v = ctx.view;
         if v.dte > self.at_or_below_dte {

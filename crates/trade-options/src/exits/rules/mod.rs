@@ -66,6 +66,21 @@ pub(crate) trait ExitRule {
     fn check(&self, ctx: &RuleContext<'_>, state: &ExitState) -> Option<Fired>;
     /// Appends one message per bad parameter, naming the key.
     fn validate(&self, errs: &mut Vec<String>);
+    /// How close the rule is to firing, for people watching: 0 far, 1 at
+    /// the threshold (the check fires there). `None` when the rule has no
+    /// one-number distance (time of day, VIX jumps, portfolio signals).
+    fn proximity(&self, _ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        None
+    }
+}
+
+/// `value / threshold`, clamped to 0..=1 (0 for a non-positive threshold).
+pub(crate) fn ratio(value: f64, threshold: f64) -> f64 {
+    if threshold > 0.0 && value.is_finite() {
+        (value / threshold).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
 }
 
 /// Numbers derived once per evaluation and shared by the rules.

@@ -93,6 +93,20 @@ impl ExitRule for StopLoss {
         })
     }
 
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        let premium = ctx.entry_premium;
+        if premium == Money::ZERO {
+            return None;
+        }
+        let limit = if premium.is_negative() {
+            self.debit_fraction
+        } else {
+            self.credit_multiple
+        };
+        let max_loss = fraction_of(premium.abs(), limit).to_f64();
+        Some(super::ratio(-ctx.pnl.to_f64(), max_loss))
+    }
+
     fn validate(&self, errs: &mut Vec<String>) {
         check_fraction(
             "stop_loss.credit_multiple",

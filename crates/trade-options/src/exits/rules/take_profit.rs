@@ -78,4 +78,12 @@ impl ExitRule for TakeProfit {
     fn validate(&self, errs: &mut Vec<String>) {
         check_fraction("take_profit.fraction", self.fraction, 0.0, 1.0, errs);
     }
+
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        let Bound::Limited(max_profit) = ctx.max_profit else {
+            return None;
+        };
+        let target = fraction_of(max_profit, self.fraction).to_f64();
+        (target > 0.0).then(|| super::ratio(ctx.pnl.to_f64(), target))
+    }
 }
