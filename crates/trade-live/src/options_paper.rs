@@ -262,6 +262,8 @@ impl<'a> OptionsPaper<'a> {
             .collect();
         let greeks = self.desk.ledger().greeks.last();
         let equity = p.equity();
+        let structures = self.desk.open_structures();
+        let portfolio = self.portfolio_json(&structures, greeks);
         serde_json::json!({
             "mode": "paper",
             "dry_run": false,
@@ -284,9 +286,10 @@ impl<'a> OptionsPaper<'a> {
             "active_alerts": [],
             "counters": {"fills": self.fills_seen, "orders_submitted": self.orders_seen},
             "feeds": [],
+            "portfolio": portfolio,
             "options": {
                 "strategy": self.strategy,
-                "structures": self.desk.open_structures(),
+                "structures": structures,
                 "greeks": greeks.map(|g| serde_json::json!({
                     "delta": g.delta, "gamma": g.gamma, "vega": g.vega, "theta": g.theta,
                     "underlying": g.underlying, "loss_at_risk": g.loss_at_risk,
@@ -294,6 +297,97 @@ impl<'a> OptionsPaper<'a> {
                 "structures_opened": self.desk.ledger().positions.len(),
                 "exit_decisions": self.desk.ledger().decisions.len(),
             },
+        })
+    }
+
+    /// Exposure by underlying and expiry, the Greeks limits in use, and
+    /// the equity curve (thinned to at most 512 points) with its drawdown,
+    /// in the shape of a stock session's `portfolio`.
+    fn portfolio_json(
+        &self,
+        structures: &[trade_engine::options::OpenStructure],
+        greeks: Option<&trade_engine::options::GreeksRow>,
+    ) -> serde_json::Value {
+        let p = self.desk.portfolio();
+        let equity = p.equity().to_f64();
+        let multiplier = f64::from(self.desk.spec().contract.multiplier);
+        let mut by_expiry: std::collections::BTreeMap<String, f64> = Default::default();
+        for s in structures {
+            for l in &s.legs {
+                let mid = (l.bid.to_f64() + l.ask.to_f64()) / 2.0;
+                let label = format!(
+                    "{} {}",
+                    l.symbol.split_whitespace().next().unwrap_or(""),
+                    l.expiry
+                );
+                *by_expiry.entry(label).or_default() +=
+                    f64::from(l.ratio) * s.quantity as f64 * multiplier * mid;
+            }
+        }
+        let by_instrument: Vec<serde_json::Value> = by_expiry
+            .into_iter()
+            .map(|(symbol, mv)| {
+                serde_json::json!({
+                    "symbol": symbol,
+                    "market_value": format!("{mv:.2}"),
+                    "of_equity": if equity > 0.0 { mv / equity } else { 0.0 },
+                })
+            })
+            .collect();
+        let limits = &self.desk.spec().limits;
+        let mut limits_used = Vec::new();
+        if let Some(g) = greeks {
+            for (name, limit, value) in [
+                (
+                    "max_abs_delta (shares, not beta-weighted)",
+                    limits.max_abs_delta,
+                    g.delta.abs(),
+                ),
+                ("max_abs_gamma", limits.max_abs_gamma, g.gamma.abs()),
+                ("max_abs_vega", limits.max_abs_vega, g.vega.abs()),
+                (
+                    "max_loss_at_risk",
+                    limits.max_loss_at_risk.map(|m| m.to_f64()),
+                    g.loss_at_risk.to_f64(),
+                ),
+            ] {
+                if let Some(limit) = limit.filter(|l| *l > 0.0) {
+                    limits_used.push(serde_json::json!({
+                        "name": name, "limit": limit, "value": value, "used": value / limit,
+                    }));
+                }
+            }
+        }
+        let rows = self.desk.equity();
+        let stride = rows.len().div_ceil(512).max(1);
+        let mut peak = f64::MIN;
+        let mut max_dd: f64 = 0.0;
+        for r in rows {
+            let e = r.equity().to_f64();
+            peak = peak.max(e);
+            if peak > 0.0 {
+                max_dd = max_dd.max(1.0 - e / peak);
+            }
+        }
+        let curve: Vec<(i64, f64)> = rows
+            .iter()
+            .step_by(stride)
+            .map(|r| (r.ts.nanos().div_euclid(1_000_000_000), r.equity().to_f64()))
+            .collect();
+        let drawdown = if peak > 0.0 {
+            (1.0 - equity / peak).max(0.0)
+        } else {
+            0.0
+        };
+        serde_json::json!({
+            "gross_exposure": p.gross_exposure(),
+            "net_exposure": p.net_exposure(),
+            "by_instrument": by_instrument,
+            "limits_used": limits_used,
+            "peak_equity": format!("{:.2}", peak.max(equity)),
+            "drawdown": drawdown,
+            "max_drawdown": max_dd,
+            "equity_curve": curve,
         })
     }
 

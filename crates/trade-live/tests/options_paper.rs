@@ -156,6 +156,13 @@ fn a_fed_paper_desk_trades_as_the_backtest_and_journals_every_order_and_fill() {
                     sum(k)
                 );
             }
+            let exposure = status["portfolio"]["by_instrument"].as_array().unwrap();
+            assert!(!exposure.is_empty(), "{status}");
+            assert!(
+                exposure
+                    .iter()
+                    .all(|e| e["symbol"].as_str().unwrap().starts_with("SPY 20"))
+            );
             for s in structures {
                 assert!(s["legs"].as_array().unwrap().len() >= 2, "{s}");
                 let rules = s["rules"].as_array().unwrap();

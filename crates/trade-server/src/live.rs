@@ -179,6 +179,48 @@ pub fn render_metrics(status: &serde_json::Value) -> String {
         num(&status["instants"])
     );
     render_counters(&mut out, &status["counters"]);
+    let o = &status["options"];
+    if o.is_object() {
+        let g = &o["greeks"];
+        for (name, key, help) in [
+            (
+                "trade_session_portfolio_delta_shares",
+                "delta",
+                "Options portfolio delta, in shares of the underlying.",
+            ),
+            (
+                "trade_session_portfolio_gamma",
+                "gamma",
+                "Options portfolio gamma (shares per dollar).",
+            ),
+            (
+                "trade_session_portfolio_vega_dollars",
+                "vega",
+                "Options portfolio vega per volatility point.",
+            ),
+            (
+                "trade_session_portfolio_theta_dollars",
+                "theta",
+                "Options portfolio theta per calendar day.",
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                num(&g[key])
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP trade_session_option_structures Open option structures.\n# TYPE trade_session_option_structures gauge\ntrade_session_option_structures {}",
+            len(&o["structures"])
+        );
+        let _ = writeln!(
+            out,
+            "# HELP trade_session_exit_rule_firings_total Exit-rule decisions (a rule fired).\n# TYPE trade_session_exit_rule_firings_total counter\ntrade_session_exit_rule_firings_total {}",
+            num(&o["exit_decisions"])
+        );
+    }
     for (name, help) in [
         (
             "trade_session_journal_write_seconds",
@@ -415,6 +457,29 @@ mod tests {
                 "rules use {name}, which /metrics does not emit"
             );
         }
+    }
+
+    #[test]
+    fn an_options_sessions_greeks_are_gauges() {
+        let s = serde_json::json!({
+            "connection": "up", "paused": [],
+            "options": {"greeks": {"delta": -12.5, "gamma": 0.25, "vega": -3.5, "theta": 1.75},
+                        "structures": [{}, {}], "exit_decisions": 7},
+        });
+        let m = render_metrics(&s);
+        for line in [
+            "trade_session_portfolio_delta_shares -12.5",
+            "trade_session_portfolio_gamma 0.25",
+            "trade_session_portfolio_vega_dollars -3.5",
+            "trade_session_portfolio_theta_dollars 1.75",
+            "trade_session_option_structures 2",
+            "trade_session_exit_rule_firings_total 7",
+        ] {
+            assert!(m.lines().any(|l| l == line), "missing {line:?} in\n{m}");
+        }
+        assert!(
+            !render_metrics(&serde_json::json!({"connection": "up"})).contains("portfolio_delta")
+        );
     }
 
     #[test]

@@ -346,6 +346,8 @@ pub struct OpenStructure {
 pub struct OpenLeg {
     /// OCC symbol.
     pub symbol: String,
+    /// Expiry date.
+    pub expiry: Date,
     /// Contracts per unit (+ long, - short).
     pub ratio: i32,
     /// Fill price at entry.
@@ -1360,6 +1362,11 @@ impl<'a> OptionsDesk<'a> {
         self.ledger.greeks.push(row);
     }
 
+    /// The desk's configuration.
+    pub fn spec(&self) -> &OptionsSpec {
+        self.spec
+    }
+
     /// The open structures with their legs, Greeks, P&L, sessions to
     /// expiry and how close each exit rule is to firing, as of the last
     /// step.
@@ -1413,6 +1420,7 @@ impl<'a> OptionsDesk<'a> {
                             .get(i)
                             .and_then(|id| self.instruments.get(id.index()))
                             .map_or_else(String::new, |ins| ins.symbol.to_string()),
+                        expiry: leg.terms.expiry,
                         ratio: leg.ratio,
                         entry,
                         bid: mark.map_or(Price::ZERO, |mk| mk.bid),

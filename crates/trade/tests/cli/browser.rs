@@ -623,6 +623,23 @@ async fn an_options_session_shows_its_structures_legs_greeks_and_closest_exit_ru
         .expect("js");
     assert_eq!(hidden, serde_json::json!(true));
     screenshots(&c, "live-options").await;
+    // The portfolio page: exposure by underlying and expiry, the curve.
+    let base = url.trim_end_matches("/live");
+    c.goto(&format!("{base}/portfolio"))
+        .await
+        .expect("portfolio");
+    let exposure = until(
+        &c,
+        "exposure by expiry",
+        "const r = document.querySelector('#exposure tr'); return r && document.querySelectorAll('#curve polyline').length === 2 ? r.textContent : '';",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        exposure.as_str().unwrap().starts_with("QQQ 2021-"),
+        "{exposure}"
+    );
+    screenshots(&c, "portfolio-options").await;
     c.close().await.expect("close");
     drop(child);
 }
