@@ -318,3 +318,21 @@ fn proximity_says_how_close_each_rule_is_and_changes_nothing() {
     assert!((stop - 0.5).abs() < 1e-9, "{p:?}");
     assert_eq!(state, ExitState::default());
 }
+
+/// Gamma: ½·|Γ|·(1% of spot)² against its limit. The condor's short legs
+/// carry gamma 0.10 per share each (long legs 0): Γ = -0.2 per share x 100
+/// = -20 shares/$ per contract; at $57.50 a 1% move is $0.575, so the gamma
+/// P&L is ½·20·0.575² = $3.30625; against a $5 limit that is 0.66125.
+#[test]
+fn gamma_proximity_is_the_gamma_pnl_of_a_one_percent_move_over_its_limit() {
+    let mut c = ExitConfig::only(RuleId::GammaRisk);
+    c.gamma_risk.max_gamma_pnl_1pct = Some(Money::from_dollars(5));
+    c.gamma_risk.max_gamma_pnl_1pct_near_expiry = None;
+    let engine = ExitEngine::new(c).unwrap();
+    let mut s = Scenario::condor();
+    s.marks[1].gamma = 0.10;
+    s.marks[2].gamma = 0.10;
+    let p = engine.proximity(&s.view(), &ExitState::default()).unwrap();
+    assert_eq!(p.len(), 1);
+    assert!((p[0].1 - 3.306_25 / 5.0).abs() < 1e-9, "{p:?}");
+}

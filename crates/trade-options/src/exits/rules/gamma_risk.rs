@@ -76,6 +76,20 @@ impl ExitRule for GammaRisk {
         self.enabled
     }
 
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        let near = ctx.view.dte <= self.near_expiry_dte;
+        let limit = if near {
+            self.max_gamma_pnl_1pct_near_expiry
+                .or(self.max_gamma_pnl_1pct)
+        } else {
+            self.max_gamma_pnl_1pct
+        }?;
+        let gamma_per_unit = ctx.position_gamma() / ctx.quantity();
+        let move_1pct = 0.01 * ctx.spot();
+        let pnl = 0.5 * gamma_per_unit.abs() * move_1pct * move_1pct;
+        Some(super::ratio(pnl, limit.to_f64()))
+    }
+
     fn check(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<Fired> {
         let near = ctx.view.dte <= self.near_expiry_dte;
         let limit = if near {
