@@ -256,6 +256,8 @@ impl<'a> OptionsPaper<'a> {
                         "qty": pos.qty,
                         "mark": p.mark_of(id),
                         "market_value": pos.market_value(p.mark_of(id)),
+                        "avg_price": pos.avg_price(),
+                        "unrealized": pos.unrealized(p.mark_of(id)),
                     })
                 })
             })

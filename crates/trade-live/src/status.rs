@@ -78,7 +78,7 @@ pub struct Alert {
 }
 
 /// One position line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PositionStatus {
     /// Symbol.
     pub symbol: String,
@@ -88,6 +88,10 @@ pub struct PositionStatus {
     pub mark: Price,
     /// Market value at the mark.
     pub market_value: Money,
+    /// Average entry price of the units held.
+    pub avg_price: Option<f64>,
+    /// Open P&L at the mark (before commissions).
+    pub unrealized: Money,
 }
 
 /// One working order.

@@ -536,6 +536,11 @@ async fn the_portfolio_view_shows_exposure_limits_in_use_and_a_thinned_equity_cu
     )))
     .await;
     let s = h.instant(px(51)).await;
+    assert_eq!(s.positions[0].avg_price, Some(50.0));
+    assert_eq!(
+        s.positions[0].unrealized,
+        trade_core::Money::from_dollars(10)
+    );
     let p = &s.portfolio;
     // 10 SPY at 51 = 510 of equity 100,000 - 500 + 510 = 100,010.
     assert_eq!(p.gross_exposure, trade_core::Money::from_dollars(510));
