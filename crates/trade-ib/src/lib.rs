@@ -13,6 +13,7 @@ pub mod backoff;
 pub mod circuit;
 pub mod config;
 pub mod contracts;
+pub mod history;
 pub mod status;
 
 pub use adapter::{IbError, IbHandle, start};

@@ -159,6 +159,22 @@ pub struct LiveConfig {
     /// Which kind of account this config is meant for. `live` also needs
     /// `--confirm-live` on the command line.
     pub account_type: AccountType,
+    /// Where the strategies' warm-up history comes from: the configured
+    /// bar files, or IB's historical bars (paced).
+    pub warmup: WarmupSource,
+    /// With `warmup = "ib"`: how many bars per instrument.
+    pub warmup_bars: usize,
+}
+
+/// The warm-up history of a live session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WarmupSource {
+    /// The `[data]` files.
+    #[default]
+    Files,
+    /// IB's historical bars (TRADES, regular hours) of the strategy's bar size.
+    Ib,
 }
 
 impl Default for LiveConfig {
@@ -169,6 +185,8 @@ impl Default for LiveConfig {
             client_id: 1,
             account: None,
             account_type: AccountType::Paper,
+            warmup: WarmupSource::Files,
+            warmup_bars: 300,
         }
     }
 }

@@ -30,7 +30,7 @@ pub mod status;
 
 pub use config::{
     ExternalPolicy, JournalBackend, JournalConfig, LimitPolicy, LiveConfig, PaperConfig,
-    SessionConfig, Speed,
+    SessionConfig, Speed, WarmupSource,
 };
 pub use session::{Session, SessionError, SessionOutcome, SessionSetup, spawn};
 pub use status::{Alert, AlertKind, Connection, Mode, SessionStatus};

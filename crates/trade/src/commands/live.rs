@@ -143,6 +143,21 @@ fn hours_around_now() -> anyhow::Result<MarketHours> {
     ))
 }
 
+/// The strategies' warm-up bars from IB's history (paced), on a short
+/// connection of its own before the session's.
+fn ib_warmup(
+    ib: &trade_ib::IbConfig,
+    instruments: &[Instrument],
+    count: usize,
+) -> anyhow::Result<Vec<Vec<trade_core::Bar>>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(trade_ib::history::fetch_warmup(ib, instruments, count))
+        .map_err(anyhow::Error::msg)
+        .context("warm-up history from IB")
+}
+
 /// Runs a live session.
 ///
 /// # Errors
@@ -173,6 +188,10 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         account = %live.account.as_deref().map(mask_account).unwrap_or_default(),
         "connecting to Interactive Brokers"
     );
+    let warmup = match live.warmup {
+        trade_live::WarmupSource::Files => data.series,
+        trade_live::WarmupSource::Ib => ib_warmup(&ib, &instruments, live.warmup_bars)?,
+    };
     let (journal, journal_path) = session_run::open_journal(&cfg, args.journal.as_deref())?;
     let setup = SessionSetup {
         mode: Mode::Live,
@@ -184,7 +203,7 @@ pub fn run(args: &LiveArgs, registry: &Registry) -> anyhow::Result<String> {
         strategies: pipeline::strategies(&cfg, registry)?,
         config: cfg.raw.session.clone().unwrap_or_default(),
         clock_speed: 1.0,
-        warmup: data.series,
+        warmup,
     };
     let started = Instant::now();
     ib.min_order_id = journal

@@ -236,3 +236,47 @@ fn a_live_session_trades_against_the_gateway_and_survives_sigkill_without_duplic
     let total = check_journal(&journal);
     assert!(total > before, "the third session traded");
 }
+
+#[test]
+fn a_live_session_warms_up_on_the_gateways_history_when_asked() {
+    let s = Scratch::new("live-warmup");
+    let (_gw, port) = gateway("600");
+    let cfg = config(&s, port);
+    // Same config, warm-up from IB instead of the files (40 minute bars).
+    let text = std::fs::read_to_string(&cfg).expect("config").replace(
+        "client_id = 7",
+        "client_id = 7\nwarmup = \"ib\"\nwarmup_bars = 40",
+    );
+    let cfg = s.write("live-ib.toml", &text);
+    let journal = s.path("journal.sqlite");
+    let mut child = live(&s, &cfg, &journal);
+    wait_filled(&journal, 1, &mut child);
+    signal(&child, "-TERM");
+    let out = child.wait_with_output().expect("wait");
+    // Without the terminal colours of human-format logs.
+    let raw = String::from_utf8_lossy(&out.stderr);
+    let mut log = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            log.push(c);
+        }
+    }
+    assert!(out.status.success(), "{log}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("historical warm-up bars"))
+        .unwrap_or_else(|| panic!("no warm-up line in {log}"));
+    assert!(line.contains("bars=40") && line.contains("SPY"), "{line}");
+    let warmed = log
+        .lines()
+        .find(|l| l.contains("strategies warmed up"))
+        .unwrap_or_else(|| panic!("no warmed-up line in {log}"));
+    assert!(warmed.contains("instants=40"), "{warmed}");
+}
