@@ -286,7 +286,65 @@ impl Adapter {
         ins: &Instrument,
     ) {
         self.spawn_bars(client, tx, id, ins);
-        self.spawn_quotes(client, tx, id, ins);
+        // Priority is the subscription order: the first instruments stream.
+        let index = self
+            .subscribed
+            .iter()
+            .position(|(i, _)| *i == id)
+            .unwrap_or(usize::MAX);
+        if index < self.cfg.lines.usable() {
+            self.spawn_quotes(client, tx, id, ins);
+        } else {
+            self.spawn_quote_polls(client, tx, id, ins);
+        }
+    }
+
+    /// Level-1 quotes of an instrument beyond the line budget: a snapshot
+    /// (which holds no line) every `quote_poll`, until the connection or
+    /// the adapter goes.
+    fn spawn_quote_polls(
+        &self,
+        client: &Arc<Client>,
+        tx: &mpsc::Sender<Internal>,
+        id: InstrumentId,
+        ins: &Instrument,
+    ) {
+        let client = client.clone();
+        let tx = tx.clone();
+        let contract = contracts::contract(ins);
+        let symbol = ins.symbol.to_string();
+        let every = self.cfg.quote_poll;
+        tracing::info!(%symbol, every_ms = every.as_millis() as u64, "beyond the market-data line budget: quotes polled");
+        tokio::spawn(async move {
+            loop {
+                let mut ticks = match client.market_data(&contract).snapshot().subscribe().await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::debug!(%symbol, error = %e, "quote snapshot refused; polling stops with this connection");
+                        return;
+                    }
+                };
+                while let Some(item) = ticks.next().await {
+                    match item {
+                        // The snapshot is complete: wait for the next one.
+                        Ok(SubscriptionItem::Data(TickTypes::SnapshotEnd)) => break,
+                        Ok(SubscriptionItem::Data(t)) => {
+                            if tx.send(Internal::Tick(id, Box::new(t))).await.is_err() {
+                                return;
+                            }
+                        }
+                        Ok(SubscriptionItem::Notice(n)) => {
+                            let _ = tx.send(Internal::Notice(n)).await;
+                        }
+                        Err(_) => return,
+                    }
+                }
+                tokio::time::sleep(every).await;
+                if tx.is_closed() {
+                    return;
+                }
+            }
+        });
     }
 
     /// Level-1 quotes (bid, ask, last) of one instrument, streamed.

@@ -38,6 +38,11 @@ pub struct IbConfig {
     /// How long after an instrument's bar for `t` the others may still
     /// arrive before `Instant(t)` goes out without them.
     pub instant_grace: Duration,
+    /// Streaming quote lines: the first instruments stream level-1 quotes,
+    /// the rest are polled with snapshots every `quote_poll`.
+    pub lines: crate::lines::LineBudget,
+    /// How often polled instruments get a snapshot.
+    pub quote_poll: Duration,
     /// The lowest order id to use (one more than the highest the journal
     /// ever sent): a gateway that restarts with a rolled-back nextValidId
     /// must never make the adapter reuse an id.
@@ -60,6 +65,8 @@ impl Default for IbConfig {
             messages_per_second: 45,
             bar_seconds: 60,
             instant_grace: Duration::from_secs(2),
+            lines: crate::lines::LineBudget::default(),
+            quote_poll: Duration::from_secs(10),
             min_order_id: 1,
         }
     }

@@ -14,6 +14,7 @@ pub mod circuit;
 pub mod config;
 pub mod contracts;
 pub mod history;
+pub mod lines;
 pub mod status;
 
 pub use adapter::{IbError, IbHandle, start};

@@ -558,3 +558,97 @@ async fn level_one_quotes_stream_with_the_gateways_bid_ask_and_last() {
     assert!(q.bid < q.ask);
     stop(b, f, sim).await;
 }
+
+fn qqq() -> Instrument {
+    Instrument::etf(Symbol::new("QQQ").unwrap())
+}
+
+/// A simulator with one streaming line.
+async fn one_line_sim() -> SimHandle {
+    let sim = GatewaySim::bind("127.0.0.1:0").await.expect("bind");
+    sim.start(SimConfig {
+        clock: ClockMode::Manual,
+        max_market_data_lines: 1,
+        ..SimConfig::default()
+    })
+    .expect("start sim")
+}
+
+async fn full_quote_of(f: &mut FeedLink, id: InstrumentId, within: Duration) -> bool {
+    tokio::time::timeout(within, async {
+        loop {
+            match f.events.recv().await {
+                Some(FeedEvent::Quote(q))
+                    if q.instrument == id && q.bid.is_some() && q.ask.is_some() =>
+                {
+                    return true;
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instruments_beyond_the_line_budget_are_polled_instead_of_refused() {
+    let sim = one_line_sim().await;
+    let mut cfg = config(sim.port(), 38);
+    cfg.lines = trade_ib::lines::LineBudget {
+        lines: 1,
+        reserve: 0,
+    };
+    cfg.quote_poll = Duration::from_millis(200);
+    let (mut b, mut f, _h) = start(cfg).expect("start");
+    connected(&mut b).await;
+    f.commands
+        .send(FeedCommand::Subscribe(vec![
+            (InstrumentId(0), spy()),
+            (InstrumentId(1), qqq()),
+        ]))
+        .await
+        .unwrap();
+    assert!(full_quote_of(&mut f, InstrumentId(0), Duration::from_secs(10)).await);
+    assert!(
+        full_quote_of(&mut f, InstrumentId(1), Duration::from_secs(10)).await,
+        "QQQ, beyond the budget, gets polled quotes"
+    );
+    // Snapshots keep coming (reqMktData is message 1).
+    let before = sim.requests_received(1);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        sim.requests_received(1) >= before + 2,
+        "QQQ is polled again"
+    );
+    stop(b, f, sim).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_budget_the_gateway_refuses_the_second_stream() {
+    let sim = one_line_sim().await;
+    let (mut b, mut f, _h) = start(config(sim.port(), 39)).expect("start");
+    connected(&mut b).await;
+    f.commands
+        .send(FeedCommand::Subscribe(vec![
+            (InstrumentId(0), spy()),
+            (InstrumentId(1), qqq()),
+        ]))
+        .await
+        .unwrap();
+    // Both ask for a stream; whichever reaches the one-line gateway second
+    // is refused (error 101) and never gets a quote.
+    let mut quoted = std::collections::BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(Some(e)) = tokio::time::timeout_at(deadline, f.events.recv()).await {
+        if let FeedEvent::Quote(q) = e
+            && q.bid.is_some()
+            && q.ask.is_some()
+        {
+            quoted.insert(q.instrument);
+        }
+    }
+    assert_eq!(quoted.len(), 1, "{quoted:?}");
+    stop(b, f, sim).await;
+}

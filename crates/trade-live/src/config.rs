@@ -164,6 +164,11 @@ pub struct LiveConfig {
     pub warmup: WarmupSource,
     /// With `warmup = "ib"`: how many bars per instrument.
     pub warmup_bars: usize,
+    /// Concurrent streaming quote lines of the login (IB's default: 100);
+    /// instruments beyond them, less `reserve_lines`, are polled.
+    pub market_data_lines: usize,
+    /// Lines left for other programs on the same login.
+    pub reserve_lines: usize,
 }
 
 /// The warm-up history of a live session.
@@ -187,6 +192,8 @@ impl Default for LiveConfig {
             account_type: AccountType::Paper,
             warmup: WarmupSource::Files,
             warmup_bars: 300,
+            market_data_lines: 100,
+            reserve_lines: 10,
         }
     }
 }

@@ -57,6 +57,10 @@ pub fn ib_config(live: &LiveConfig, bar_seconds: u32) -> anyhow::Result<trade_ib
         client_id: live.client_id,
         account: live.account.clone(),
         bar_seconds,
+        lines: trade_ib::lines::LineBudget {
+            lines: live.market_data_lines,
+            reserve: live.reserve_lines,
+        },
         ..trade_ib::IbConfig::default()
     };
     let problems = cfg.problems();
