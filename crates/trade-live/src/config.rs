@@ -55,6 +55,11 @@ pub struct SessionConfig {
     /// Allow orders outside the regular session (otherwise the risk gate's
     /// market-hours rule applies whatever `risk.market_hours_only` says).
     pub trade_outside_session: bool,
+    /// Reconcile with the broker again this often (wall time) while no
+    /// order is working, to catch trades made outside the program while
+    /// connected (a manual trade in TWS); absent: only after (re)connects.
+    #[serde(with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub reconcile_every: Option<Duration>,
     /// Risk limits an operator may change at run time, with their allowed
     /// `[min, max]` (e.g. `max_position_pct = [0.05, 0.25]`); a limit not
     /// named here cannot be changed from the dashboard.
@@ -101,6 +106,7 @@ impl Default for SessionConfig {
             limit_policy: LimitPolicy::Cancel,
             cancel_on_exit: true,
             trade_outside_session: false,
+            reconcile_every: Some(Duration::from_secs(300)),
             limit_bounds: BTreeMap::new(),
         }
     }

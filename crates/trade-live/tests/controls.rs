@@ -575,3 +575,44 @@ async fn the_portfolio_view_shows_exposure_limits_in_use_and_a_thinned_equity_cu
     assert!(s.instants as i64 * 60 + 1000 - c.last().unwrap().0 <= 60 * 4);
     h.finish().await;
 }
+
+/// A trade made in TWS while connected (no execution event reaches this
+/// client): the periodic reconciliation, run while no order is working,
+/// finds the position the portfolio does not hold and flags it.
+#[tokio::test]
+async fn a_periodic_reconciliation_finds_a_manual_trade_made_while_connected() {
+    let mut cfg = config();
+    cfg.reconcile_every = Some(std::time::Duration::from_millis(150));
+    let mut h = holding_ten(mem_journal(), cfg).await;
+    // The buyer holds 10 and wants nothing more: the session is quiet, so
+    // it asks the broker again.
+    let since = match h.cmd().await {
+        BrokerCommand::Reconcile { since } => since,
+        other => panic!("expected a periodic Reconcile, got {other:?}"),
+    };
+    assert!(since.is_some(), "asks for executions since the last one");
+    // The broker: our 10, plus 5 someone bought in TWS.
+    h.send(BrokerEvent::Reconciled(BrokerSnapshot {
+        view: Default::default(),
+        positions: vec![trade_journal::PositionLine {
+            instrument: "SPY".into(),
+            qty: 15,
+            avg_cost: px(50),
+        }],
+    }))
+    .await;
+    let s = h
+        .wait("the mismatch flagged", |s| {
+            s.alerts
+                .iter()
+                .any(|a| a.kind == trade_live::AlertKind::PositionMismatch)
+        })
+        .await;
+    assert_eq!(s.connection, trade_live::Connection::Up);
+    assert!(
+        s.paused.iter().any(|p| p.symbol == "SPY"),
+        "flag policy pauses the instrument: {:?}",
+        s.paused
+    );
+    h.finish().await;
+}

@@ -537,11 +537,18 @@ impl Session {
             }
         };
         tokio::pin!(stop);
+        let mut next_check = self.config.reconcile_every.map(|d| Instant::now() + d);
         loop {
             if !feed_open && !self.broker_open {
                 break;
             }
             let deadline = self.next_deadline();
+            // Only when quiet: with no order working no fill can race the
+            // broker's snapshot, so a difference is a trade made elsewhere.
+            let quiet = self.connection == Connection::Up
+                && self.orders.is_empty()
+                && !self.stopping
+                && self.broker_open;
             tokio::select! {
                 biased;
                 () = &mut stop => break,
@@ -567,6 +574,11 @@ impl Session {
                     }
                 },
                 () = sleep_until_opt(deadline), if deadline.is_some() => self.on_timeouts().await,
+                () = sleep_until_opt(next_check), if quiet && next_check.is_some() => {
+                    tracing::debug!("periodic reconciliation");
+                    self.start_reconcile().await;
+                    next_check = self.config.reconcile_every.map(|d| Instant::now() + d);
+                }
                 c = recv_control(&mut self.controls), if self.controls.is_some() => match c {
                     Some(c) => {
                         self.drain_broker().await?;
