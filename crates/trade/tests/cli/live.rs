@@ -280,3 +280,68 @@ fn a_live_session_warms_up_on_the_gateways_history_when_asked() {
         .unwrap_or_else(|| panic!("no warmed-up line in {log}"));
     assert!(warmed.contains("instants=40"), "{warmed}");
 }
+
+/// A manual trade: another client (TWS, a phone) buys SPY on the same
+/// account while `trade live` runs. This session gets no execution event
+/// for it; its periodic reconciliation must notice and flag it.
+#[test]
+fn a_manual_trade_made_in_tws_while_connected_is_flagged() {
+    let s = Scratch::new("live-manual");
+    let (_gw, port) = gateway("600");
+    let cfg = config(&s, port);
+    let text = std::fs::read_to_string(&cfg).expect("config").replace(
+        "trade_outside_session = true",
+        "trade_outside_session = true\nreconcile_every = \"500ms\"\nexternal = \"flag\"",
+    );
+    let cfg = s.write("live-manual.toml", &text);
+    let journal = s.path("journal.sqlite");
+    let mut child = live(&s, &cfg, &journal);
+    wait_filled(&journal, 1, &mut child);
+    // "TWS" (client 0) buys 7 SPY at market, with no orderRef of ours.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        use ibapi::orders::{Action, order_builder};
+        let tws = ibapi::Client::connect(&format!("127.0.0.1:{port}"), 0)
+            .await
+            .expect("a second client");
+        let id = tws.next_valid_order_id().await.expect("order id");
+        let spy = ibapi::contracts::Contract::stock("SPY").build();
+        tws.submit_order(id, &spy, &order_builder::market_order(Action::Buy, 7.0))
+            .await
+            .expect("manual order");
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    });
+    signal(&child, "-TERM");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = s.path("runs");
+    let run = std::fs::read_dir(&runs)
+        .expect("runs")
+        .filter_map(Result::ok)
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("live_e2e-live-")
+        })
+        .expect("a run folder");
+    let session: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.path().join("session.json")).expect("session.json"),
+    )
+    .expect("json");
+    let alerts = session["alerts"].as_array().expect("alerts");
+    assert!(
+        alerts.iter().any(|a| {
+            let k = a["kind"].as_str().unwrap_or("");
+            (k == "position_mismatch" || k == "external_execution" || k == "external_order")
+                && a["instrument"] == "SPY"
+        }),
+        "the manual trade was not flagged: {alerts:#?}"
+    );
+}
