@@ -10,6 +10,7 @@
 pub mod adapter;
 pub mod aggregate;
 pub mod backoff;
+pub mod chains;
 pub mod circuit;
 pub mod config;
 pub mod contracts;
