@@ -6,9 +6,10 @@ mod exits_support;
 mod structure_support;
 
 use exits_support::Scenario;
-use trade_core::Money;
+use trade_core::{Money, Price};
 use trade_options::exits::{
-    Action, Evidence, ExitConfig, ExitEngine, ExitRecord, ExitState, RuleId, Urgency, ViewError,
+    Action, Distance, Evidence, ExitConfig, ExitEngine, ExitRecord, ExitState, RuleId, Urgency,
+    ViewError,
 };
 
 /// P&L $150 after the 15-minute hold, having been $195: both the trailing
@@ -335,4 +336,67 @@ fn gamma_proximity_is_the_gamma_pnl_of_a_one_percent_move_over_its_limit() {
     let p = engine.proximity(&s.view(), &ExitState::default()).unwrap();
     assert_eq!(p.len(), 1);
     assert!((p[0].1 - 3.306_25 / 5.0).abs() < 1e-9, "{p:?}");
+}
+
+fn closeness(c: ExitConfig, s: &Scenario, state: &ExitState) -> Vec<(RuleId, f64)> {
+    ExitEngine::new(c)
+        .unwrap()
+        .proximity(&s.view(), state)
+        .unwrap()
+}
+
+/// Trailing stop: armed at a $195 high (activation 25% of $300 = $75), the
+/// trail is 15% of $300 = $45; at $172.50 half of it ($22.50) is given
+/// back. Before it is armed there is no distance.
+#[test]
+fn trailing_proximity_is_the_give_back_over_the_trail_once_armed() {
+    let c = only_trailing();
+    let s = Scenario::condor().pnl(172.5);
+    assert!(closeness(c.clone(), &s, &ExitState::default()).is_empty());
+    let mut st = ExitState::default();
+    Scenario::condor()
+        .pnl(195.0)
+        .at("10:40:00")
+        .eval(&c, &mut st);
+    let p = closeness(c, &s, &st);
+    assert_eq!(p.len(), 1);
+    assert!((p[0].1 - 0.5).abs() < 1e-9, "{p:?}");
+}
+
+/// Catastrophe, strike part: breach at the short strikes themselves
+/// (cushion 0). From 57.50 the short 60 call is $2.50 away; at 59.00 the
+/// underlying has covered $1.50 of it: 0.6 (the put side moved away: 0).
+/// Sigma part: ln(59/57.5) = 0.0257525 over 0.25·√(1/252) = 0.0157485
+/// (the horizon floors at one session) is 1.63523 sigmas, 0.545078 of 3.
+#[test]
+fn catastrophe_proximity_is_the_nearer_of_the_breach_and_the_sigma_move() {
+    let mut c = ExitConfig::only(RuleId::Catastrophe);
+    c.catastrophe.max_sigma_move = None;
+    c.catastrophe.short_strike_breach = Some(Distance::Points(Price::ZERO));
+    let mut s = Scenario::condor();
+    s.underlying = "59.00".parse().unwrap();
+    s.volatility = 0.25;
+    let p = closeness(c.clone(), &s, &ExitState::default());
+    assert!((p[0].1 - 0.6).abs() < 1e-9, "{p:?}");
+    c.catastrophe.short_strike_breach = None;
+    c.catastrophe.max_sigma_move = Some(3.0);
+    let p = closeness(c, &s, &ExitState::default());
+    assert!((p[0].1 - 0.545_078).abs() < 1e-6, "{p:?}");
+}
+
+/// IV change: the short legs' IV from 0.25 to 0.30 is +20%, 0.4 of a 50%
+/// expansion threshold; down to 0.20 is -20%, two thirds of a 30% crush.
+#[test]
+fn iv_change_proximity_is_the_change_over_its_threshold() {
+    let mut c = ExitConfig::only(RuleId::IvChange);
+    c.iv_change.expansion = Some(0.5);
+    c.iv_change.crush = Some(0.3);
+    for (iv, want) in [(0.30, 0.4), (0.20, 2.0 / 3.0), (0.25, 0.0)] {
+        let mut s = Scenario::condor();
+        for m in &mut s.marks {
+            m.iv = iv;
+        }
+        let p = closeness(c.clone(), &s, &ExitState::default());
+        assert!((p[0].1 - want).abs() < 1e-9, "iv {iv}: {p:?}");
+    }
 }

@@ -159,6 +159,43 @@ impl ExitRule for Catastrophe {
         None
     }
 
+    /// The largest of: the move in sigmas over its limit, and for each
+    /// short strike, how much of the way from the entry price to the breach
+    /// level the underlying has travelled.
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        let v = ctx.view;
+        let mut closest: Option<f64> = None;
+        let mut note = |p: f64| closest = Some(closest.map_or(p, |c| c.max(p)));
+        if let Some(limit) = self.max_sigma_move
+            && v.volatility > 0.0
+        {
+            let years = ctx.held_years().max(1.0 / SESSIONS_PER_YEAR);
+            let log_move = (ctx.spot() / v.entry.underlying.to_f64()).ln();
+            note(super::ratio(
+                log_move.abs() / (v.volatility * years.sqrt()),
+                limit,
+            ));
+        }
+        if let Some(cushion) = self.short_strike_breach {
+            for (_, l) in v.structure.short_legs() {
+                let need = cushion
+                    .price(l.strike(), v.underlying, v.volatility)
+                    .to_f64();
+                let k = l.strike().to_f64();
+                // Signed room left before the breach level, now and at entry.
+                let room = |s: f64| match l.right() {
+                    OptionRight::Put => s - (k - need),
+                    OptionRight::Call => (k + need) - s,
+                };
+                let (now, then) = (room(ctx.spot()), room(v.entry.underlying.to_f64()));
+                if then > 0.0 {
+                    note(super::ratio(then - now, then));
+                }
+            }
+        }
+        closest
+    }
+
     fn validate(&self, errs: &mut Vec<String>) {
         if let Some(n) = self.max_sigma_move
             && !(n.is_finite() && n > 0.0)

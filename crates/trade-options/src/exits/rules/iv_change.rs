@@ -62,12 +62,10 @@ impl std::fmt::Display for IvChangeInputs {
     }
 }
 
-impl ExitRule for IvChange {
-    fn enabled(&self) -> bool {
-        self.enabled
-    }
-
-    fn check(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<Fired> {
+impl IvChange {
+    /// The ratio-weighted IV of the short legs (all legs when none is
+    /// short), now and at entry.
+    fn ivs(ctx: &RuleContext<'_>) -> Option<(f64, f64)> {
         let v = ctx.view;
         let legs = v.structure.legs();
         let any_short = legs.iter().any(|l| l.is_short());
@@ -81,10 +79,17 @@ impl ExitRule for IvChange {
             now += r * v.legs[i].iv;
             then += r * v.entry.leg_ivs[i];
         }
-        if w == 0.0 || then <= 0.0 {
-            return None;
-        }
-        let (iv_now, iv_entry) = (now / w, then / w);
+        (w > 0.0 && then > 0.0).then(|| (now / w, then / w))
+    }
+}
+
+impl ExitRule for IvChange {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    fn check(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<Fired> {
+        let (iv_now, iv_entry) = Self::ivs(ctx)?;
         let change = iv_now / iv_entry - 1.0;
         let threshold = match (self.expansion, self.crush) {
             (Some(up), _) if change >= up => up,
@@ -101,6 +106,16 @@ impl ExitRule for IvChange {
                 threshold,
             }),
         })
+    }
+
+    /// The larger of the expansion over its threshold and the crush over
+    /// its threshold.
+    fn proximity(&self, ctx: &RuleContext<'_>, _state: &ExitState) -> Option<f64> {
+        let (iv_now, iv_entry) = Self::ivs(ctx)?;
+        let change = iv_now / iv_entry - 1.0;
+        let up = self.expansion.map(|t| super::ratio(change, t));
+        let down = self.crush.map(|t| super::ratio(-change, t));
+        up.into_iter().chain(down).reduce(f64::max)
     }
 
     fn validate(&self, errs: &mut Vec<String>) {

@@ -132,6 +132,16 @@ impl ExitRule for TrailingStop {
         })
     }
 
+    /// Once armed: the give-back from the high-water mark over the trail
+    /// (0 at the high, 1 at the stop). Not armed: no distance yet.
+    fn proximity(&self, ctx: &RuleContext<'_>, state: &ExitState) -> Option<f64> {
+        state.trailing_armed_at?;
+        let (basis, _) = Self::basis(ctx)?;
+        let high = state.high_water?.max(ctx.pnl);
+        let trail = fraction_of(basis, self.trail).to_f64();
+        Some(super::ratio((high - ctx.pnl).to_f64(), trail))
+    }
+
     fn validate(&self, errs: &mut Vec<String>) {
         check_fraction("trailing_stop.activation", self.activation, 0.0, 10.0, errs);
         check_fraction("trailing_stop.trail", self.trail, 0.0, 10.0, errs);
